@@ -1,0 +1,86 @@
+"""The `inductiva-widgets` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+MISSING_SERVER = (
+    "the bundled server needs the 'server' extra: pip install 'inductiva-widgets[server]'"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inductiva-widgets",
+        description="Inductiva cloud storage in Jupyter, with a bundled offline storage server.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the bundled storage server",
+                           description="Serve the Inductiva storage protocol from a local folder.")
+    serve.add_argument("--root", type=Path, default=None,
+                       help="folder that holds the storage (default: a per-user data folder)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+    serve.add_argument("--api-key", action="append", default=[], dest="api_keys",
+                       metavar="KEY", help="accepted API key, each with its own storage "
+                       "(repeat for several; default: one generated key, kept in the root)")
+    serve.add_argument("--demo", action="store_true",
+                       help="seed demo task folders into the first key's storage if missing")
+    serve.add_argument("--allow-private-urls", action="store_true",
+                       help="let upload_from_url and exports reach private/loopback addresses")
+    serve.add_argument("--public-url", default=None,
+                       help="base URL put in signed URLs (default: the URL each request used)")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        from .server.config import ServerConfig, default_root, user_id_for
+        from .server.runner import bind, serve_forever
+    except ImportError:
+        print(f"error: {MISSING_SERVER}", file=sys.stderr)
+        return 2
+    config = ServerConfig(root=args.root or default_root(), api_keys=args.api_keys,
+                          allow_private_urls=args.allow_private_urls,
+                          public_url=args.public_url)
+    config.ensure_secrets()
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+              "try another --port (0 picks a free one)", file=sys.stderr)
+        return 2
+    if args.demo:
+        from .server.demo import seed_demo
+
+        region_root = config.root / "users" / user_id_for(config.api_keys[0]) / config.regions[0]
+        created = seed_demo(region_root)
+        print(f"demo data: {len(created)} folder(s) created" if created
+              else "demo data: already there")
+    host, port = sock.getsockname()[:2]
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    print(f"Inductiva storage server (bundled) on {url}")
+    print(f"  storage root: {config.root}")
+    for key in config.api_keys:
+        print(f"  API key: {key}")
+    print("Point the client, the widgets or the inductiva package at it with:")
+    print(f"  export INDUCTIVA_API_URL={url}")
+    print(f"  export INDUCTIVA_API_KEY={config.api_keys[0]}")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        serve_forever(config, sock)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

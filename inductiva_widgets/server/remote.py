@@ -1,0 +1,88 @@
+"""`input_remote`: the server downloads a URL into the user's storage by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from fastapi import HTTPException
+
+from .netguard import ForbiddenUrl, check_url
+from .store import Located, Store
+
+log = logging.getLogger("inductiva_widgets.server")
+MAX_REDIRECTS = 5
+
+
+class RemoteFetcher:
+    """Starts fetches, answers once the remote server has answered, streams in the background."""
+
+    def __init__(self, store: Store, allow_private: bool) -> None:
+        self.store = store
+        self.allow_private = allow_private
+        self.failures: dict[str, list[str]] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(30.0, read=120.0), follow_redirects=False,
+                headers={"User-Agent": "inductiva-widgets-server"})
+        return self._client
+
+    async def _open(self, url: str) -> httpx.Response:
+        # Redirects are followed by hand so that every hop passes the address check.
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                await check_url(url, self.allow_private)
+            except ForbiddenUrl as exc:
+                raise HTTPException(422, str(exc)) from None
+            request = self._http().build_request("GET", url)
+            try:
+                response = await self._http().send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise HTTPException(422, f"could not fetch {url}: {exc}") from None
+            if response.is_redirect and "location" in response.headers:
+                await response.aclose()
+                url = str(response.url.join(response.headers["location"]))
+                continue
+            if response.status_code != 200:
+                await response.aclose()
+                raise HTTPException(
+                    422, f"could not fetch {url}: the remote server answered "
+                    f"{response.status_code} {response.reason_phrase}")
+            return response
+        raise HTTPException(422, f"could not fetch {url}: more than {MAX_REDIRECTS} redirects")
+
+    async def start(self, url: str, user_id: str, loc: Located) -> None:
+        response = await self._open(url)
+        task = asyncio.create_task(self._save(response, user_id, loc))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _save(self, response: httpx.Response, user_id: str, loc: Located) -> None:
+        try:
+            with self.store.writer(user_id, loc) as fh:
+                async for chunk in response.aiter_bytes(1024 * 1024):
+                    fh.write(chunk)
+            log.info("fetched %s into %s", response.url, loc.storage_path)
+        except Exception as exc:  # the request already answered: record it for the user
+            message = f"fetching {response.url} into {loc.storage_path} failed: {exc}"
+            log.warning(message)
+            self.failures.setdefault(user_id, []).append(message)
+        finally:
+            await response.aclose()
+
+    async def wait_idle(self) -> None:
+        """Wait for running fetches (tests, shutdown)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()

@@ -1,0 +1,79 @@
+"""The signed URLs themselves: `PUT` to upload, `GET`/`HEAD` (with Range) to download.
+
+They carry no API key: the signature in the query string is the credential.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.requests import ClientDisconnect
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
+
+from ..deps import State
+from ..signing import BadSignature, Grant, UrlSigner
+from ..store import DiskFull, Located
+
+router = APIRouter(tags=["signed urls"])
+
+
+class LargeFileResponse(FileResponse):
+    chunk_size = 1024 * 1024  # fewer thread hops per GB than the default 64 KiB
+
+
+def _authorize(state: State, request: Request, path: str) -> tuple[Grant, Located]:
+    try:
+        grant = state.signer.verify(path, dict(request.query_params), request.method)
+    except BadSignature as exc:
+        raise HTTPException(403, str(exc)) from None
+    if grant.user_id not in state.accounts.values():
+        raise HTTPException(403, "the signed URL belongs to no current account")
+    return grant, state.store.locate(grant.user_id, grant.region, path, allow_root=False)
+
+
+@router.api_route(UrlSigner.prefix + "{path:path}", methods=["GET", "HEAD"])
+async def download(path: str, request: Request, state: State):
+    _, loc = await run_in_threadpool(_authorize, state, request, path)
+    fs_path = await run_in_threadpool(state.store.file, loc)
+    size = fs_path.stat().st_size
+    header = request.headers.get("range")
+    if header:
+        # Checked here so that a bad range gets a JSON body like every other 4xx.
+        try:
+            FileResponse._parse_range_header(header, size)
+        except MalformedRangeHeader as exc:
+            return JSONResponse({"detail": f"malformed Range header: {exc.content}"}, 400)
+        except RangeNotSatisfiable:
+            return JSONResponse(
+                {"detail": f"range {header!r} is outside the file's {size} bytes"},
+                416,
+                headers={"Content-Range": f"bytes */{size}"},
+            )
+    return LargeFileResponse(fs_path, media_type="application/octet-stream",
+                             filename=fs_path.name if "download" in request.query_params else None)
+
+
+@router.put(UrlSigner.prefix + "{path:path}")
+async def upload(path: str, request: Request, state: State):
+    grant, loc = await run_in_threadpool(_authorize, state, request, path)
+    declared = request.headers.get("content-length")
+    expected = int(declared) if declared and declared.isdigit() else None
+    if expected is not None and expected > shutil.disk_usage(state.store.tmp_dir).free:
+        raise DiskFull(f"the server's disk has no room for {expected} bytes; nothing was written")
+    received = 0
+    try:
+        with state.store.writer(grant.user_id, loc) as fh:
+            async for chunk in request.stream():
+                fh.write(chunk)
+                received += len(chunk)
+            if expected is not None and received != expected:
+                raise HTTPException(
+                    400, f"received {received} bytes but Content-Length said {expected}; "
+                    "nothing was written")
+    except ClientDisconnect:
+        # The connection is gone; the partial bytes were dropped with the temp file.
+        return JSONResponse({"detail": "upload interrupted; nothing was written"}, 400)
+    return JSONResponse({}, 200)

@@ -1,0 +1,218 @@
+"""`/storage/...` routes for listing, sizes, signed URLs, copy, delete and remote fetches."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from ..deps import State, User
+from ..listing import Entry
+from ..signing import Grant
+from ..store import Located, NotFound
+
+router = APIRouter(prefix="/storage", tags=["storage"])
+
+PROVIDER = "LOCAL"
+
+
+class SortBy(str, Enum):
+    creation_time = "creation_time"
+    size = "size"
+    name = "name"
+
+
+class Order(str, Enum):
+    asc = "asc"
+    desc = "desc"
+
+
+class Operation(str, Enum):
+    upload = "upload"
+    download = "download"
+
+
+Region = Annotated[str | None, Query(description="storage region; default: the server's first")]
+
+
+def iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts is not None else None
+
+
+def region_or_default(state: State, region: str | None) -> str:
+    if region == "all":
+        raise HTTPException(422, "region 'all' is only valid for listings")
+    return region or state.config.default_region
+
+
+def _file_info(state: State, user: str, folder: Located | None, entry: Entry, region: str,
+               recursive: bool) -> dict[str, Any]:
+    size, created = entry.size, entry.mtime
+    if entry.is_dir and recursive and folder is not None:
+        totals = state.store.folder_totals(user, folder.fs_path / entry.name)
+        size, created = totals.size, totals.earliest if totals.earliest else entry.mtime
+    return {
+        "size_bytes": size,
+        "creation_time": iso(created),
+        "is_directory": entry.is_dir,
+        "provider_id": PROVIDER,
+        "region": region,
+    }
+
+
+def _list(state: State, user: str, path: str, sort_by: SortBy, order: Order, page: int,
+          per_page: int, recursive: bool, path_filter: str | None,
+          region: str | None) -> tuple[int, list[str], list[dict[str, Any]]]:
+    regions = state.store.user_regions(user) or [state.config.default_region]
+    wanted = regions if region == "all" else [region or state.config.default_region]
+    rows: list[tuple[Entry, str, Located | None]] = []
+    found = False
+    for reg in wanted:
+        loc = state.store.locate(user, reg, path)
+        try:
+            entries, is_folder = state.store.listing(loc, sort_by.value)
+        except NotFound:
+            if region == "all":
+                continue
+            raise
+        found = True
+        rows.extend((e, reg, loc if is_folder else None) for e in entries)
+    if not found:
+        raise HTTPException(404, f"no such file or folder: {path}")
+    if path_filter:
+        needle = path_filter.lower()
+        rows = [r for r in rows if needle in r[0].name.lower()]
+    if len(wanted) > 1:
+        # Each region's rows are already sorted; merge them into one order.
+        key = {"name": lambda r: r[0].name,
+               "size": lambda r: (r[0].size if r[0].size is not None else -1, r[0].name),
+               "creation_time": lambda r: (r[0].mtime, r[0].name)}[sort_by.value]
+        rows.sort(key=key)
+    if recursive and sort_by is SortBy.size:
+        # Folder sizes are only known once computed, so sort on the computed values.
+        infos = [(_file_info(state, user, loc, e, reg, True), e) for e, reg, loc in rows]
+        infos.sort(key=lambda p: (p[0]["size_bytes"] or 0, p[1].name), reverse=order is Order.desc)
+        start = (page - 1) * per_page
+        chosen = infos[start : start + per_page]
+        return len(rows), regions, [{"name": e.name, **info} for info, e in chosen]
+    total = len(rows)
+    start = (page - 1) * per_page
+    if order is Order.desc:
+        selected = rows[max(0, total - start - per_page) : max(0, total - start)][::-1]
+    else:
+        selected = rows[start : start + per_page]
+    contents = [
+        {"name": e.name, **_file_info(state, user, loc, e, reg, recursive)}
+        for e, reg, loc in selected
+    ]
+    return total, regions, contents
+
+
+def _listing_params(
+    path: str = "/",
+    sort_by: SortBy = SortBy.creation_time,
+    order: Order = Order.desc,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 10,
+    recursive: bool = False,
+    path_filter: str | None = None,
+    region: Region = None,
+    provider_id: str | None = None,
+) -> dict[str, Any]:
+    return dict(path=path, sort_by=sort_by, order=order, page=page, per_page=per_page,
+                recursive=recursive, path_filter=path_filter, region=region)
+
+
+ListingParams = Annotated[dict, Depends(_listing_params)]
+
+
+@router.get("/contents")
+def list_contents(state: State, user: User, params: ListingParams) -> dict[str, Any]:
+    """A page of a folder's entries, named relative to the folder."""
+    total, regions, contents = _list(state, user, **params)
+    return {"total_files": total, "available_regions": regions, "contents": contents}
+
+
+@router.get("/contents/paginated")
+def list_contents_paginated(state: State, user: User, params: ListingParams) -> dict[str, Any]:
+    """The same page, as a mapping from name to file information."""
+    total, regions, contents = _list(state, user, **params)
+    return {
+        "total_files": total,
+        "available_regions": regions,
+        "contents": {c.pop("name"): c for c in contents},
+    }
+
+
+@router.get("/size")
+def storage_size(state: State, user: User) -> int:
+    """Bytes used by all the user's files, every region included."""
+    return state.store.used_bytes(user)
+
+
+@router.get("/cost")
+def storage_cost(state: State, user: User) -> dict[str, Any]:
+    used = state.store.used_bytes(user)
+    return {
+        "estimated_monthly_cost": round(used / 1e9 * state.config.price_per_gb_month, 6),
+        "currency": "USD",
+    }
+
+
+@router.get("/signed-urls")
+def signed_urls(
+    request: Request,
+    state: State,
+    user: User,
+    paths: Annotated[list[str], Query(min_length=1)],
+    operation: Operation,
+    region: Region = None,
+    provider_id: str | None = None,
+) -> list[str]:
+    """One URL per path; for downloads, a folder gives one URL per file beneath it."""
+    reg = region_or_default(state, region)
+    base = state.config.public_url or str(request.base_url)
+    method = "PUT" if operation is Operation.upload else "GET"
+    targets: list[str] = []
+    for path in paths:
+        loc = state.store.locate(user, reg, path, allow_root=operation is Operation.download)
+        if operation is Operation.upload:
+            if path.endswith("/"):
+                raise HTTPException(422, f"invalid path {path!r}: an upload names a file")
+            targets.append(loc.storage_path)
+        else:
+            targets.extend(state.store.files_beneath(loc))
+    return [state.signer.sign(base, Grant(user, reg, t, method)) for t in targets]
+
+
+@router.post("/copy")
+def copy(state: State, user: User, source: str, target: str, region: Region = None,
+         provider_id: str | None = None) -> dict:
+    reg = region_or_default(state, region)
+    src = state.store.locate(user, reg, source, allow_root=False)
+    dst = state.store.locate(user, reg, target, allow_root=False)
+    state.store.copy(user, src, dst, into=target.endswith("/"))
+    return {}
+
+
+@router.delete("/")
+def delete(state: State, user: User, path: str, region: Region = None,
+           provider_id: str | None = None) -> dict:
+    reg = region_or_default(state, region)
+    state.store.delete(user, state.store.locate(user, reg, path))
+    return {}
+
+
+@router.post("/input_remote")
+async def input_remote(state: State, user: User, url: str, path: str, region: Region = None,
+                       provider_id: str | None = None) -> dict:
+    """Fetch `url` into the file `path`; answers once the remote server has answered."""
+    reg = region_or_default(state, region)
+    loc = await run_in_threadpool(state.store.locate, user, reg, path, allow_root=False)
+    if path.endswith("/"):
+        raise HTTPException(422, f"invalid path {path!r}: the target must name a file")
+    await state.fetcher.start(url, user, loc)
+    return {}

@@ -1,0 +1,82 @@
+"""Running the server: in a background thread (tests, notebooks, benchmarks) or in front."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+
+from .app import create_app
+from .config import ServerConfig
+
+
+def _uvicorn_config(app, log_level: str) -> uvicorn.Config:
+    # httptools is uvicorn's fast parser and has no small limit on the request line, which
+    # bulk signed-URL calls (~50 KB of query string) need.
+    return uvicorn.Config(app, http="httptools", log_level=log_level, access_log=False,
+                          timeout_keep_alive=30, lifespan="on")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class RunningServer:
+    """A server answering on `url` until `stop()`."""
+
+    url: str
+    config: ServerConfig
+    app: object
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    @property
+    def api_key(self) -> str:
+        return self.config.api_keys[0]
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def start_in_thread(config: ServerConfig, host: str = "127.0.0.1", port: int = 0,
+                    log_level: str = "warning") -> RunningServer:
+    """Start the server in a daemon thread and return once it answers."""
+    app = create_app(config)
+    sock = bind(host, port)
+    server = uvicorn.Server(_uvicorn_config(app, log_level))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
+                              name="inductiva-widgets-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the storage server did not start")
+        time.sleep(0.01)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return RunningServer(f"http://{shown}:{bound_port}", config, app, server, thread)
+
+
+def serve_forever(config: ServerConfig, sock: socket.socket, log_level: str = "info") -> None:
+    """Serve in the foreground on an already bound socket until Ctrl-C."""
+    server = uvicorn.Server(_uvicorn_config(create_app(config), log_level))
+    asyncio.run(server.serve(sockets=[sock]))
