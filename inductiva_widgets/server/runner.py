@@ -24,7 +24,9 @@ def _uvicorn_config(app, log_level: str) -> uvicorn.Config:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP makes asyncio set TCP_NODELAY on accepted connections; without it
+    # a kept-alive connection waits ~40 ms for delayed ACKs on every response.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)

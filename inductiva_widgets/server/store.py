@@ -181,7 +181,7 @@ class Store:
             self.listings.invalidate(path.parent)
             self.listings.invalidate(path)
 
-    def _check_file_target(self, loc: Located) -> None:
+    def check_file_target(self, loc: Located) -> None:
         if len(loc.segments) < 2:
             raise Invalid(
                 f"invalid path {loc.storage_path!r}: files must be inside a folder "
@@ -207,7 +207,7 @@ class Store:
     @contextmanager
     def writer(self, user_id: str, loc: Located) -> Iterator[BinaryIO]:
         """A file object whose bytes appear under `loc` only if the block ends cleanly."""
-        self._check_file_target(loc)
+        self.check_file_target(loc)
         temp = self._temp_path()
         try:
             with _disk_errors(), open(temp, "wb") as fh:
@@ -233,7 +233,7 @@ class Store:
                     target.fs_path / source.segments[-1],
                     target.region_root,
                 )
-            self._check_file_target(target)
+            self.check_file_target(target)
             temp = self._temp_path()
             try:
                 with _disk_errors():
@@ -291,7 +291,7 @@ class Store:
 
     def install_file(self, user_id: str, temp: Path, loc: Located) -> None:
         """Move a file written elsewhere in `tmp_dir` to `loc` (used by remote fetches)."""
-        self._check_file_target(loc)
+        self.check_file_target(loc)
         self._install(user_id, temp, loc)
 
     def new_temp(self) -> Path:

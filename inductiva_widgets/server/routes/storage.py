@@ -157,7 +157,7 @@ def storage_size(state: State, user: User) -> int:
 def storage_cost(state: State, user: User) -> dict[str, Any]:
     used = state.store.used_bytes(user)
     return {
-        "estimated_monthly_cost": round(used / 1e9 * state.config.price_per_gb_month, 6),
+        "estimated_monthly_cost": used / 1e9 * state.config.price_per_gb_month,
         "currency": "USD",
     }
 
@@ -182,6 +182,7 @@ def signed_urls(
         if operation is Operation.upload:
             if path.endswith("/"):
                 raise HTTPException(422, f"invalid path {path!r}: an upload names a file")
+            state.store.check_file_target(loc)
             targets.append(loc.storage_path)
         else:
             targets.extend(state.store.files_beneath(loc))
