@@ -160,7 +160,8 @@ def test_upload_targets_must_be_files_in_folders(api, path):
 
 def test_file_cannot_replace_folder_and_vice_versa(api):
     put(api, "x/folder/inner.txt", b"1")
-    response = put(api, "x/folder", b"2")
+    response = api.get("/storage/signed-urls", params={"paths": ["x/folder"],
+                                                        "operation": "upload"})
     assert response.status_code == 409 and "folder" in response.json()["detail"]
     put(api, "y/file", b"1")
     response = put(api, "y/file/child.txt", b"2")
