@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -68,10 +69,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  export INDUCTIVA_API_URL={url}")
     print(f"  export INDUCTIVA_API_KEY={config.api_keys[0]}")
     print("Press Ctrl-C to stop.", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve_forever(config, sock)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -49,7 +49,7 @@ def test_matches_zipfile_and_offsets_point_at_data(method):
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos = zf.infolist()
     assert [m.name for m in parsed] == [i.filename for i in infos]
-    for member, info in zip(parsed, infos):
+    for member, info in zip(parsed, infos, strict=True):
         assert member.size == info.file_size
         assert member.compressed_size == info.compress_size
         assert member.compress_type == method

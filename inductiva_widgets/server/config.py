@@ -69,7 +69,8 @@ class ServerConfig:
         if not self.api_keys:
             self.api_keys = [state.get("api_key") or secrets.token_urlsafe(24)]
         if not self.signing_secret:
-            self.signing_secret = bytes.fromhex(state.get("signing_secret") or secrets.token_hex(32))
+            stored = state.get("signing_secret")
+            self.signing_secret = bytes.fromhex(stored) if stored else secrets.token_bytes(32)
         new_state = {"api_key": state.get("api_key") or self.api_keys[0],
                      "signing_secret": self.signing_secret.hex()}
         if new_state != state:

@@ -141,6 +141,7 @@ class _Run:
     steps: int
     residuals: list[list[float]]
     growth: list[float]
+    span: float  # simulated seconds covered, shared by the log and the CSV
 
     def clock(self, i: int) -> datetime:
         """Wall-clock time of step ``i``, spread evenly over the run."""
@@ -337,7 +338,7 @@ def _task_outputs(plan: _TaskPlan, rng: random.Random) -> list[_Member]:
     steps = sim.steps // 5 if plan.failed else sim.steps
     rows = max(2000, sim.csv_rows // 4) if plan.failed else sim.csv_rows
     residuals, growth = _residual_history(rng, steps, sim.residuals, failing=plan.failed)
-    run = _Run(plan, rng, steps, residuals, growth)
+    run = _Run(plan, rng, steps, residuals, growth, span=rows * sim.csv_dt)
     stdout, stderr = sim.log(run)
     members = [
         _Member("artifacts/stdout.txt", stdout.encode()),
@@ -531,7 +532,6 @@ def _residual_plot(series: Sequence[Sequence[float]]) -> bytes:
         points = [(x_of(i), y_of(v)) for i, v in enumerate(values_k)]
         for (xa, ya), (xb, yb) in itertools.pairwise(points):
             canvas.line(xa, ya, xb, yb, color)
-        canvas.hline(right - 40, right - 24, top + 8 + 10 * k, color)  # legend swatches
     return canvas.png()
 
 
@@ -910,15 +910,15 @@ def _foam_preamble(run: _Run) -> list[str]:
 
 
 def _openfoam_log(run: _Run) -> tuple[str, str]:
-    rng, dt = run.rng, 0.0005
+    rng, dt = run.rng, run.span / run.steps  # adjustable deltaT: the log covers the CSV's span
     lines = _foam_preamble(run)
     ux, uy, p = run.residuals
-    cumulative, seconds = 0.0, 0.0
+    cumulative = 0.0
     for i in range(run.steps):
         co = (0.78 + 0.08 * rng.random()) * run.growth[i]
         local = p[i] * 1e-4
         cumulative += rng.gauss(0.0, local * 1e-12)
-        seconds += rng.uniform(0.18, 0.26) * (1 + 0.5 * (run.growth[i] > 1))
+        seconds = (run.clock(i + 1) - run.plan.started).total_seconds()
         lines += [
             f"Courant Number mean: {co * 0.31:.6g} max: {co:.6g}",
             f"Time = {(i + 1) * dt:.6g}",
@@ -937,7 +937,7 @@ def _openfoam_log(run: _Run) -> tuple[str, str]:
             "",
         ]
     if run.plan.failed:
-        return _lines(lines), _foam_fatal(run, (run.steps + 1) * dt)
+        return _lines(lines), _foam_fatal(run, run.span + 0.5 * dt)
     lines += ["End", "", "Finalising parallel run"]
     return _lines(lines), ""
 
@@ -1201,7 +1201,7 @@ def _splishsplash_deck(rng: random.Random) -> dict[str, str]:
 
 
 def _splishsplash_log(run: _Run) -> tuple[str, str]:
-    rng, p = run.rng, run.plan
+    rng = run.rng
     density, divergence = run.residuals
 
     def stamp(i: int) -> str:
@@ -1214,9 +1214,9 @@ def _splishsplash_log(run: _Run) -> tuple[str, str]:
         f"{stamp(0)} [info] Number of particles: {rng.randrange(140000, 160000)}",
         f"{stamp(0)} [info] Initialize boundary: models/UnitBox.obj (volume maps)",
     ]
-    t = 0.0
+    t, mean_dt = 0.0, run.span / run.steps
     for i in range(run.steps):
-        dt = 0.0016 + 0.0004 * rng.random()
+        dt = mean_dt * rng.uniform(0.85, 1.15)
         t += dt
         lines.append(
             f"{stamp(i)} [info] t = {t:.4f} s, dt = {dt:.5f} s, density error (avg): "
@@ -1281,7 +1281,7 @@ def _reef3d_deck(rng: random.Random) -> dict[str, str]:
         "control.txt": _fill(_REEF3D_CONTROL, dx=rng.choice((0.025, 0.05)),
                              length=rng.choice((25.0, 30.0))),
         "ctrl.txt": _fill(_REEF3D_CTRL, height=round(rng.uniform(0.04, 0.1), 3),
-                          period=round(rng.uniform(1.5, 2.5), 2), end=60.0),
+                          period=round(rng.uniform(1.5, 2.5), 2), end=6.0),
     }
 
 
@@ -1291,9 +1291,9 @@ def _reef3d_log(run: _Run) -> tuple[str, str]:
     lines = ["REEF3D (c) 2008-2024 Hans Bihs", ":: Open-Source Hydrodynamics", "",
              "DiveMESH grid: 2400000 cells", "starting driver", "initialize",
              "Starting NWT timeloop", ""]
-    t, total = 0.0, 0.0
+    t, total, mean_dt = 0.0, 0.0, run.span / run.steps
     for i in range(run.steps):
-        dt = 0.0125 + 0.002 * rng.random()
+        dt = mean_dt * rng.uniform(0.9, 1.1)
         t += dt
         step = rng.uniform(1.2, 1.6)
         total += step
@@ -1356,8 +1356,9 @@ def _swash_log(run: _Run) -> tuple[str, str]:
     rng = run.rng
     momentum, pressure = run.residuals
     lines = ["", " SWASH is preparing computation", ""]
+    every = max(1, round(run.span / 0.005 / run.steps))  # compute steps between progress lines
     for i in range(run.steps):
-        step = (i + 1) * 10
+        step = (i + 1) * every
         seconds = step * 0.005
         clock = f"{int(seconds // 3600):04d}:{int(seconds % 3600 // 60):02d}:{seconds % 60:06.3f}"
         lines.append(
@@ -1537,8 +1538,8 @@ _SIMULATORS = (
         name="REEF3D", version="24.02", image="docker://inductiva/kutu:reef3d_v24.02",
         command="mpirun -np 8 REEF3D", hours=5.0, deck=_reef3d_deck, log=_reef3d_log,
         steps=420, residuals=3, extras=_field_members, big="field",
-        csv_path="REEF3D_CFD_WSG/gauges.csv", csv_time="time_s", csv_dt=0.01, csv_rows=6000,
-        waves=tuple(_Wave(f"WG{k}", amp=0.05, period=2.0, ramp=5.0, noise=0.001)
+        csv_path="REEF3D_CFD_WSG/gauges.csv", csv_time="time_s", csv_dt=0.001, csv_rows=6000,
+        waves=tuple(_Wave(f"WG{k}", amp=0.05, period=2.0, ramp=1.0, noise=0.001)
                     for k in range(1, 5)),
     ),
     _Simulator(

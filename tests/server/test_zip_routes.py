@@ -110,11 +110,11 @@ def test_bomb_is_listed_from_its_directory_only(api):
     # 200 MB of zeros compresses to ~200 KB; listing must not inflate it.
     import io
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("artifacts/zeros.bin", "w") as member:
-            block = bytes(1024 * 1024)
-            for _ in range(200):
-                member.write(block)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf, \
+            zf.open("artifacts/zeros.bin", "w") as member:
+        block = bytes(1024 * 1024)
+        for _ in range(200):
+            member.write(block)
     put(api, "bomb/output.zip", buffer.getvalue())
     listing = contents(api, path="bomb/output.zip", zip_relative_path="artifacts")
     assert listing["contents"][0]["size"] == 200 * 1024 * 1024

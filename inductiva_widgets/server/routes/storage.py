@@ -63,13 +63,28 @@ def _file_info(state: State, user: str, folder: Located | None, entry: Entry, re
     }
 
 
+def _page(rows: list, page: int, per_page: int, descending: bool) -> list:
+    """One page of an ascending list, read from either end."""
+    total, start = len(rows), (page - 1) * per_page
+    if descending:
+        return rows[max(0, total - start - per_page) : max(0, total - start)][::-1]
+    return rows[start : start + per_page]
+
+
+def _sort_key(sort_by: SortBy):
+    if sort_by is SortBy.name:
+        return lambda r: r[0].name
+    if sort_by is SortBy.size:
+        return lambda r: (r[0].size if r[0].size is not None else -1, r[0].name)
+    return lambda r: (r[0].mtime, r[0].name)
+
+
 def _list(state: State, user: str, path: str, sort_by: SortBy, order: Order, page: int,
           per_page: int, recursive: bool, path_filter: str | None,
           region: str | None) -> tuple[int, list[str], list[dict[str, Any]]]:
     regions = state.store.user_regions(user) or [state.config.default_region]
     wanted = regions if region == "all" else [region or state.config.default_region]
-    rows: list[tuple[Entry, str, Located | None]] = []
-    found = False
+    found: list[tuple[list[Entry], str, Located | None]] = []
     for reg in wanted:
         loc = state.store.locate(user, reg, path)
         try:
@@ -78,37 +93,33 @@ def _list(state: State, user: str, path: str, sort_by: SortBy, order: Order, pag
             if region == "all":
                 continue
             raise
-        found = True
-        rows.extend((e, reg, loc if is_folder else None) for e in entries)
+        if path_filter:
+            needle = path_filter.lower()
+            entries = [e for e in entries if needle in e.name.lower()]
+        found.append((entries, reg, loc if is_folder else None))
     if not found:
         raise HTTPException(404, f"no such file or folder: {path}")
-    if path_filter:
-        needle = path_filter.lower()
-        rows = [r for r in rows if needle in r[0].name.lower()]
-    if len(wanted) > 1:
-        # Each region's rows are already sorted; merge them into one order.
-        key = {"name": lambda r: r[0].name,
-               "size": lambda r: (r[0].size if r[0].size is not None else -1, r[0].name),
-               "creation_time": lambda r: (r[0].mtime, r[0].name)}[sort_by.value]
-        rows.sort(key=key)
+    descending = order is Order.desc
+    if len(found) == 1 and not (recursive and sort_by is SortBy.size):
+        # The common case stays O(page): slice the cached sorted list directly.
+        entries, reg, loc = found[0]
+        chosen = [(e, reg, loc) for e in _page(entries, page, per_page, descending)]
+        return len(entries), regions, [
+            {"name": e.name, **_file_info(state, user, lc, e, rg, recursive)}
+            for e, rg, lc in chosen
+        ]
+    rows = [(e, reg, loc) for entries, reg, loc in found for e in entries]
     if recursive and sort_by is SortBy.size:
-        # Folder sizes are only known once computed, so sort on the computed values.
+        # Folder sizes exist only once computed, so sort on the computed values.
         infos = [(_file_info(state, user, loc, e, reg, True), e) for e, reg, loc in rows]
-        infos.sort(key=lambda p: (p[0]["size_bytes"] or 0, p[1].name), reverse=order is Order.desc)
-        start = (page - 1) * per_page
-        chosen = infos[start : start + per_page]
-        return len(rows), regions, [{"name": e.name, **info} for info, e in chosen]
-    total = len(rows)
-    start = (page - 1) * per_page
-    if order is Order.desc:
-        selected = rows[max(0, total - start - per_page) : max(0, total - start)][::-1]
-    else:
-        selected = rows[start : start + per_page]
-    contents = [
+        infos.sort(key=lambda p: (p[0]["size_bytes"] or 0, p[1].name))
+        return len(rows), regions, [{"name": e.name, **info}
+                                    for info, e in _page(infos, page, per_page, descending)]
+    rows.sort(key=_sort_key(sort_by))
+    return len(rows), regions, [
         {"name": e.name, **_file_info(state, user, loc, e, reg, recursive)}
-        for e, reg, loc in selected
+        for e, reg, loc in _page(rows, page, per_page, descending)
     ]
-    return total, regions, contents
 
 
 def _listing_params(
