@@ -19,16 +19,16 @@ install-test: $(PY)
 # The unmodified inductiva client pins old libraries, so it lives in a venv of its own.
 inductiva-client:
 	test -x $(INDUCTIVA_VENV)/bin/python || $(PYTHON) -m venv $(INDUCTIVA_VENV)
-	$(INDUCTIVA_VENV)/bin/python -m pip install -q "inductiva==0.18.12"
+	$(INDUCTIVA_VENV)/bin/python -m pip install -q "inductiva[aws]==0.18.12"
 
 demo: install
 	$(VENV)/bin/inductiva-widgets serve --demo
 
 test: install-test inductiva-client
-	INDUCTIVA_CLIENT_PYTHON=$(INDUCTIVA_VENV)/bin/python $(PY) -m pytest
+	INDUCTIVA_CLIENT_PYTHON=$(abspath $(INDUCTIVA_VENV))/bin/python $(PY) -m pytest
 
 lint: install-test
 	$(VENV)/bin/ruff check .
 
 bench: install-test inductiva-client
-	INDUCTIVA_CLIENT_PYTHON=$(INDUCTIVA_VENV)/bin/python $(PY) benchmarks/server_listing.py
+	INDUCTIVA_CLIENT_PYTHON=$(abspath $(INDUCTIVA_VENV))/bin/python $(PY) benchmarks/server_listing.py

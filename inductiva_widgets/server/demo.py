@@ -222,6 +222,7 @@ def _build_folder(root: Path, name: str, fill: Callable[[Path], None]) -> bool:
     try:
         fill(stage)
         os.chmod(stage, 0o755)
+        _stamp_folders(stage)
         os.rename(stage, final)
     except OSError:
         shutil.rmtree(stage, ignore_errors=True)
@@ -232,6 +233,15 @@ def _build_folder(root: Path, name: str, fill: Callable[[Path], None]) -> bool:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return True
+
+
+def _stamp_folders(top: Path) -> None:
+    """Give every folder the time of its earliest file, so listings sort folders by age."""
+    for dirpath, _dirnames, filenames in os.walk(top, topdown=False):
+        times = [os.stat(os.path.join(dirpath, f)).st_mtime for f in filenames]
+        times += [os.stat(os.path.join(dirpath, d)).st_mtime for d in _dirnames]
+        if times:
+            os.utime(dirpath, (min(times), min(times)))
 
 
 def _atomic_write(path: Path, fill: Callable[[BinaryIO], object], when: datetime) -> None:

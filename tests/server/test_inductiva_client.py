@@ -110,11 +110,11 @@ def _is_leaky(name: str) -> bool:
             or upper.endswith("_PROXY"))
 
 
-def run_client(server, script: str, key: str = KEY, extra_env: dict | None = None, *,
-               args: dict | None = None, timeout: float = SCRIPT_TIMEOUT_S) -> dict:
-    """Run `script` with the real client against `server`; return what it emitted.
+def run_script(server, script: str, key: str = KEY, extra_env: dict | None = None, *,
+               args: dict | None = None,
+               timeout: float = SCRIPT_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """Run `script` (after PRELUDE) with the real client against `server`.
 
-    The result also carries the script's whole output under `_stdout` and `_stderr`.
     `extra_env` values of None remove a variable (INDUCTIVA_DISABLE_IMPORT_INFO is set
     unless removed that way). `args` reaches the script as the dict `ARGS`.
     """
@@ -137,12 +137,26 @@ def run_client(server, script: str, key: str = KEY, extra_env: dict | None = Non
             env.pop(name, None)
         else:
             env[name] = value
-    proc = subprocess.run(
+    return subprocess.run(
         [python, "-c", PRELUDE + textwrap.dedent(script)],
         env=env, cwd=home, capture_output=True, encoding="utf-8", errors="replace",
         timeout=timeout, check=False,
     )
-    report = (f"\n--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}")
+
+
+def _report(proc: subprocess.CompletedProcess) -> str:
+    return f"\n--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}"
+
+
+def run_client(server, script: str, key: str = KEY, extra_env: dict | None = None, *,
+               args: dict | None = None, timeout: float = SCRIPT_TIMEOUT_S) -> dict:
+    """Run `script` with the real client against `server`; return what it emitted.
+
+    The script must exit 0 and `emit()` last. The result also carries the script's whole
+    output under `_stdout` and `_stderr`.
+    """
+    proc = run_script(server, script, key, extra_env, args=args, timeout=timeout)
+    report = _report(proc)
     assert proc.returncode == 0, f"client script exited with {proc.returncode}{report}"
     lines = proc.stdout.strip().splitlines()
     assert lines, f"client script printed nothing{report}"
@@ -194,6 +208,7 @@ ZIP_MEMBERS = {  # name -> (data, method); one member outside artifacts/
     "artifacts/stdout.txt": (b"".join(b"simulation step %d done\n" % i for i in range(2000)),
                              zipfile.ZIP_DEFLATED),
     "artifacts/raw.bin": (rand_bytes(5_000, seed=2), zipfile.ZIP_STORED),
+    "artifacts/my out \u00fc.txt": (b"spaced member\n" * 400, zipfile.ZIP_DEFLATED),
     "artifacts/sub/nested.txt": (b"nested member\n" * 300, zipfile.ZIP_DEFLATED),
     "logs/other.txt": (b"not an artifact\n" * 50, zipfile.ZIP_DEFLATED),
 }
@@ -342,6 +357,21 @@ def test_import_with_import_info_disabled(server):
     assert "Username:" not in result["_stdout"]
 
 
+def test_uncaught_api_errors_show_the_server_detail(server):
+    """`import inductiva` installs a sys.excepthook that reads `json.loads(body)["detail"]`
+    for any uncaught 4xx (logs/log.py:80); every 4xx body must be JSON with a `detail`."""
+    cases = [
+        (OTHER_KEY + "-unknown", 'inductiva.storage.listdir("/")', "invalid API key"),
+        (KEY, 'inductiva.storage.remove("no-such-folder")', "no-such-folder"),
+    ]
+    for key, call, detail in cases:
+        proc = run_script(server, f"import inductiva\n{call}\n", key=key)
+        report = _report(proc)
+        assert proc.returncode == 1, report
+        assert "ERROR: " in proc.stderr and detail in proc.stderr, report
+        assert "Error in sys.excepthook" not in proc.stderr, report
+
+
 # -- 2. upload ---------------------------------------------------------------------------------
 
 
@@ -349,7 +379,7 @@ def test_upload_folder_and_single_file(server, tmp_path):
     local = tmp_path / "local" / "src folder"
     write_tree(local, TREE)
     single = tmp_path / "local" / "single file.dat"
-    single.write_bytes(rand_bytes(70_000, seed=3))
+    single.write_bytes(rand_bytes(6 * 1024 * 1024 + 7, seed=3))  # many chunks
 
     run_client(server, """
         import inductiva
@@ -364,6 +394,25 @@ def test_upload_folder_and_single_file(server, tmp_path):
     assert read_tree(root / "singles") == {"single file.dat": single.read_bytes()}
     assert read_tree(root / "nested") == {"remote dir/single file.dat": single.read_bytes()}
     assert not list((server.config.root / ".tmp").iterdir()), "temp files were left behind"
+
+
+def test_upload_and_download_1000_files(server, tmp_path):
+    """One signed-URL request for all 1000 uploads (a ~58 KB query string, storage.py:436)
+    and a download that HEADs and GETs them in a thread pool (storage.py:584-612)."""
+    files = {f"part {i // 100}/file_{i:04d}_with_a_rather_long_name.txt": b"%d\n" % i
+             for i in range(1000)}
+    local, dest = tmp_path / "many", tmp_path / "many-dl"
+    write_tree(local, files)
+
+    run_client(server, """
+        import inductiva
+        inductiva.storage.upload(ARGS["local"], "many")
+        inductiva.storage.download("many/", ARGS["dest"], decompress=False)
+        emit({})
+    """, args={"local": str(local), "dest": str(dest)})
+
+    assert read_tree(user_root(server) / "many") == files
+    assert read_tree(dest / "many") == files
 
 
 # -- 3. listdir --------------------------------------------------------------------------------
@@ -459,6 +508,29 @@ def test_listdir(server):
     assert "europe-west1" in printed, printed
 
 
+def test_listdir_all_regions(server):
+    base = server.config.root / "users" / user_id_for(KEY)
+    write_tree(base / "europe-west1", {"eu/a.txt": b"a"})
+    write_tree(base / "us-central1", {"us/b.txt": b"bb"})
+
+    r = run_client(server, """
+        import inductiva
+        ls = inductiva.storage.listdir
+        emit({
+            "all": rows(ls("/", region="all", max_results=None, print_results=False)),
+            "us": rows(ls("/", region="us-central1", max_results=None, print_results=False)),
+            "default": rows(ls("/", max_results=None, print_results=False)),
+        })
+    """)
+
+    def regions(key):
+        return {row["name"].rstrip("/"): row["region"] for row in r[key]}
+
+    assert regions("all") == {"eu": "europe-west1", "us": "us-central1"}
+    assert regions("us") == {"us": "us-central1"}
+    assert regions("default") == {"eu": "europe-west1"}
+
+
 # -- 4. download -------------------------------------------------------------------------------
 
 
@@ -479,21 +551,33 @@ def test_download_folder_and_single_file(server, tmp_path):
 
 def test_download_zip_members(server, tmp_path):
     """`<task>/output.zip/<member>`: a ranged GET, then raw inflate for DEFLATED members."""
-    build_output_zip(user_root(server) / "task1" / "output.zip")
-    dest = tmp_path / "dl-zip"
+    task = user_root(server) / "task1"
+    build_output_zip(task / "output.zip")
+    input_data = b"input deck\n" * 500
+    with zipfile.ZipFile(task / "input.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("sim_dir/deck.in", input_data)
+    dest, whole = tmp_path / "dl-zip", tmp_path / "dl-whole"
 
     run_client(server, """
         import inductiva
         inductiva.storage.download("task1/output.zip/stdout.txt", ARGS["dest"])
         inductiva.storage.download("task1/output.zip/raw.bin", ARGS["dest"])
+        inductiva.storage.download("task1/output.zip/my out \u00fc.txt", ARGS["dest"])
+        inductiva.storage.download("task1/input.zip/deck.in", ARGS["dest"])
+        inductiva.storage.download("task1/output.zip", ARGS["whole"])  # then unzipped
         emit({})
-    """, args={"dest": str(dest)})
+    """, args={"dest": str(dest), "whole": str(whole)})
 
-    # storage.py:576 keeps the zip's path without ".zip" as the local folder.
+    # storage.py:568 keeps the zip's path without ".zip" as the local folder; the prefix
+    # inside the archive is artifacts/ for output.zip and sim_dir/ for input.zip (l.548).
     assert read_tree(dest) == {
         "task1/output/stdout.txt": ZIP_MEMBERS["artifacts/stdout.txt"][0],
         "task1/output/raw.bin": ZIP_MEMBERS["artifacts/raw.bin"][0],
+        "task1/output/my out \u00fc.txt": ZIP_MEMBERS["artifacts/my out \u00fc.txt"][0],
+        "task1/input/deck.in": input_data,
     }
+    assert read_tree(whole / "task1" / "output") == {
+        name: data for name, (data, _) in ZIP_MEMBERS.items()}
 
 
 def test_download_of_missing_path_fails_visibly(server, tmp_path):
@@ -533,7 +617,7 @@ def test_copy_and_remove(server):
     }
     write_tree(root, files)
 
-    run_client(server, """
+    r = run_client(server, """
         import inductiva
         s = inductiva.storage
         s.copy("src/f.txt", "dst/f copy.txt")
@@ -541,7 +625,11 @@ def test_copy_and_remove(server):
         s.remove("gone")
         s.remove("folder/file.txt")
         s.remove("a/b")
-        emit({})
+        emit({
+            "copy_missing": failure(lambda: s.copy("src/nope.txt", "dst/nope.txt")),
+            "remove_missing": failure(lambda: s.remove("gone")),  # removed just above
+            "remove_missing_file": failure(lambda: s.remove("folder/nope.txt")),
+        })
     """)
 
     src = {k.removeprefix("src/"): v for k, v in files.items() if k.startswith("src/")}
@@ -552,6 +640,9 @@ def test_copy_and_remove(server):
     assert read_tree(root / "folder") == {"other.txt": b"keep me"}
     assert read_tree(root / "a") == {"keep.txt": b"keep a"}
     assert not (root / "a" / "b").exists()
+    for what in ("copy_missing", "remove_missing", "remove_missing_file"):
+        assert r[what] is not None and r[what]["status"] == 404, (what, r[what])
+    assert not (root / "dst" / "nope.txt").exists()
 
 
 # -- 6. zip contents and ranges ----------------------------------------------------------------
@@ -591,7 +682,8 @@ def test_zip_contents_and_file_range(server):
 
     # Names are relative to zip_relative_path, with or without its trailing slash.
     recursive = {f["name"]: f for f in r["recursive"]["files"]}
-    assert set(recursive) == set(infos) == {"stdout.txt", "raw.bin", "sub/nested.txt"}
+    assert set(recursive) == set(infos) == {"stdout.txt", "raw.bin", "my out \u00fc.txt",
+                                            "sub/nested.txt"}
     assert r["recursive_slash"] == r["recursive"]
     for name, info in infos.items():
         entry = recursive[name]
@@ -604,7 +696,8 @@ def test_zip_contents_and_file_range(server):
     assert r["recursive"]["size"] == sum(i.file_size for i in infos.values())
 
     flat_names = [f["name"] for f in r["flat"]["files"]]
-    assert stripped(flat_names) == {"stdout.txt", "raw.bin", "sub"}, flat_names
+    assert stripped(flat_names) == {"stdout.txt", "raw.bin", "my out \u00fc.txt", "sub"}
+    assert len(flat_names) == 4, flat_names
 
     for name, rng in r["ranges"].items():
         info = infos[name]
@@ -668,6 +761,17 @@ def test_upload_from_url(server, api, file_server):
         time.sleep(0.2)
     assert listed[name]["size_bytes"] == len(payload)
     assert (user_root(server) / "fetched" / name).read_bytes() == payload
+
+
+def test_upload_from_unreachable_url_fails_visibly(server):
+    dead = f"http://127.0.0.1:{free_port()}/missing.bin"
+    r = run_client(server, """
+        import inductiva
+        emit({"error": failure(lambda: inductiva.storage.upload_from_url(ARGS["url"], "x"))})
+    """, args={"url": dead})
+    assert r["error"] is not None, "upload_from_url of a dead URL reported success"
+    assert r["error"]["status"] is not None and 400 <= r["error"]["status"] < 500, r["error"]
+    assert not (user_root(server) / "x").exists()
 
 
 # -- 9. isolation between keys -----------------------------------------------------------------
@@ -758,7 +862,7 @@ def test_export_to_s3(server, api, moto_s3):
     endpoint, s3 = moto_s3
     bucket, key = "export-bucket", "exported/big.bin"
     s3.create_bucket(Bucket=bucket)
-    size = 11 * 1024 * 1024 + 123  # parts of 5 MiB, the client's minimum (storage.py:915)
+    size = 11 * 1024 * 1024 + 123  # parts of 5 MiB, the client's minimum (storage.py:927)
     payload = rand_bytes(size, seed=5)
     write_tree(user_root(server), {"exp/big.bin": payload})
     expected_parts = math.ceil(size / (5 * 1024 * 1024))

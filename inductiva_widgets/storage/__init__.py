@@ -1,0 +1,260 @@
+"""The Inductiva storage API on httpx: every function of `inductiva.storage`, faster and safer.
+
+Code written for `inductiva.storage` runs unchanged: same names, parameters, defaults and
+return values. Extra keyword arguments come after the seed's: `progress` (a callback taking
+a `TransferProgress`, True for a terminal bar, False for none), `cancel` (a `CancelToken`)
+and `client` (a `StorageClient`; by default one built from `INDUCTIVA_API_URL` and
+`INDUCTIVA_API_KEY`).
+
+This module imports neither pandas nor the widget libraries; `listdir_df` loads pandas
+when called.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import threading
+import urllib.parse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from . import _download, _export, _listing, _upload, _zipmembers
+from ._client import DEFAULT_API_URL, StorageClient
+from ._exceptions import (
+    APIError,
+    AuthenticationError,
+    ConflictError,
+    ConnectionFailed,
+    ExportError,
+    IntegrityError,
+    InvalidPathError,
+    NotFoundError,
+    PermissionDenied,
+    ServerError,
+    StorageError,
+    TransferCancelled,
+    TransferError,
+    UnsafeArchiveError,
+    ValidationError,
+)
+from ._models import (
+    ExportDestination,
+    StorageOperation,
+    ZipArchiveInfo,
+    ZipFileInfo,
+    ZipFileRange,
+)
+from ._progress import CancelToken, ProgressArg, TransferProgress
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    # the seed's API
+    "copy", "download", "export", "export_to_aws_s3", "get_file_range", "get_signed_urls",
+    "get_space_used", "get_zip_contents", "listdir", "multipart_upload", "remove", "upload",
+    "upload_from_url", "ExportDestination", "StorageOperation", "ZipArchiveInfo",
+    "ZipFileInfo", "ZipFileRange",
+    # additions
+    "DEFAULT_API_URL", "CancelToken", "StorageClient", "TransferProgress", "default_client",
+    "listdir_df", "read_member", "set_default_client", "tail_member",
+    # errors
+    "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "ExportError",
+    "IntegrityError", "InvalidPathError", "NotFoundError", "PermissionDenied", "ServerError",
+    "StorageError", "TransferCancelled", "TransferError", "UnsafeArchiveError",
+    "ValidationError",
+]
+
+log = logging.getLogger("inductiva_widgets.storage")
+_default: StorageClient | None = None
+_default_lock = threading.Lock()
+
+
+def default_client() -> StorageClient:
+    """The shared client the module functions use, built from the environment on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = StorageClient()
+        return _default
+
+
+def set_default_client(client: StorageClient | None) -> None:
+    """Use `client` for module functions (None: rebuild from the environment next time)."""
+    global _default
+    with _default_lock:
+        _default = client
+
+
+def _c(client: StorageClient | None) -> StorageClient:
+    return client if client is not None else default_client()
+
+
+def listdir(path: str = "/", region: str | None = None, max_results: int | None = 10,
+            order_by: Literal["size", "creation_time", "name"] = "creation_time",
+            sort_order: Literal["asc", "desc"] = "desc", recursive: bool = False,
+            print_results: bool = True, *, client: StorageClient | None = None
+            ) -> list[dict[str, Any]]:
+    """List a storage folder; prints a table unless `print_results=False`.
+
+    Returns a list of dicts with name, size (bytes), creation_time, provider, region and
+    is_directory. `max_results=None` returns every entry; `recursive=True` computes folder
+    sizes (it is not a flat listing).
+    """
+    c = _c(client)
+    rows = _listing.entries(c, path, region, max_results, order_by, sort_order, recursive)
+    if print_results:
+        print(_listing.table(rows))
+        print(f"Listed {len(rows)} item(s), ordered by {order_by} ({sort_order}).")
+        _print_size_and_cost(c)
+    return rows
+
+
+def listdir_df(path: str = "/", region: str | None = None, max_results: int | None = None,
+               order_by: Literal["size", "creation_time", "name"] = "creation_time",
+               sort_order: Literal["asc", "desc"] = "desc", recursive: bool = False, *,
+               client: StorageClient | None = None) -> pd.DataFrame:
+    """A folder's listing as a typed pandas DataFrame (every entry by default)."""
+    return _listing.dataframe(_c(client), path, region, max_results, order_by, sort_order,
+                              recursive)
+
+
+def _print_size_and_cost(client: StorageClient) -> int:
+    used = client.storage_size()
+    cost = client.storage_cost()
+    print(f"Total storage size used: {_listing.format_size(used)}")
+    print(f"Estimated monthly cost: {cost.get('estimated_monthly_cost', 0):.4f} "
+          f"{cost.get('currency') or 'USD'}")
+    return used
+
+
+def get_space_used(*, client: StorageClient | None = None) -> float:
+    """Returns the occupied storage size in GB (GiB, rounded to 3 decimals) and prints it."""
+    used = _print_size_and_cost(_c(client))
+    return round(used / 1024**3, 3)
+
+
+def upload(local_path: str, remote_dir: str, region: str | None = None, *,
+           progress: ProgressArg = None, cancel: CancelToken | None = None,
+           client: StorageClient | None = None) -> list[str]:
+    """Upload a local file or folder into `remote_dir`; several files at once.
+
+    Returns the storage paths written.
+    """
+    return _upload.upload_files(_c(client), local_path, remote_dir, region,
+                                progress=progress, cancel=cancel)
+
+
+def download(remote_path: str, local_dir: str = "", decompress: bool = True,
+             region: str | None = None, *, progress: ProgressArg = None,
+             cancel: CancelToken | None = None, client: StorageClient | None = None
+             ) -> list[Path]:
+    """Download a file, a folder, or a member inside a ZIP (`<folder>/<x>.zip/<member>`).
+
+    Files land at `<local_dir>/<storage path>`; a member at
+    `<local_dir>/<archive path without .zip>/<member>`. With `decompress`, downloaded ZIPs
+    are unpacked into a folder of the same name. Returns the local paths.
+    """
+    return _download.download_path(_c(client), remote_path, local_dir, decompress, region,
+                                   progress=progress, cancel=cancel)
+
+
+def copy(source: str, target: str, region: str | None = None, *,
+         client: StorageClient | None = None) -> None:
+    """Copy a file or folder to a target path, server-side."""
+    _c(client).copy(_upload.storage_path(source, allow_root=False),
+                    _upload.storage_path(target, allow_root=False)
+                    + ("/" if target.endswith("/") else ""), region)
+    log.info("Copied %s to %s successfully.", source, target)
+
+
+def remove(remote_path: str, region: str | None = None, *,
+           client: StorageClient | None = None) -> None:
+    """Remove a file or a folder (and everything in it)."""
+    path = _upload.storage_path(remote_path, allow_root=False)
+    _c(client).delete(path if "/" in path else path + "/", region)
+    log.info("Successfully removed '%s' from remote storage.", remote_path)
+
+
+def get_signed_urls(paths: list[str], operation: Literal["upload", "download"],
+                    region: str | None = None, *, client: StorageClient | None = None
+                    ) -> list[str]:
+    """Signed URLs to PUT (upload) or GET (download) the given paths directly."""
+    return _c(client).signed_urls(list(paths), operation, region)
+
+
+def get_zip_contents(path: str, zip_relative_path: str = "", recursive: bool = False,
+                     region: str | None = None, *, client: StorageClient | None = None
+                     ) -> ZipArchiveInfo:
+    """The members of a ZIP archive under `zip_relative_path`, named relative to it."""
+    reply = _c(client).zip_contents(path, zip_relative_path, recursive, region)
+    return ZipArchiveInfo(size=reply["size"],
+                          files=[ZipFileInfo.from_json(f) for f in reply["contents"]])
+
+
+def get_file_range(path: str, zip_relative_path: str = "", filename: str = "",
+                   region: str | None = None, *, client: StorageClient | None = None
+                   ) -> ZipFileRange:
+    """Byte range (inclusive) of a member's compressed data inside a ZIP archive."""
+    reply = _c(client).zip_file_range(path, zip_relative_path, filename, region)
+    return ZipFileRange(range_start=reply["range_start"], range_end=reply["range_end"])
+
+
+def read_member(path: str, member: str, region: str | None = None,
+                max_bytes: int | None = None, *, client: StorageClient | None = None
+                ) -> bytes:
+    """A ZIP member's bytes, fetched by byte range (the archive is never downloaded).
+
+    `member` may omit a task archive's implied folder (`artifacts/` in output.zip,
+    `sim_dir/` in input.zip).
+    """
+    return _zipmembers.read_member(_c(client), path, member, region, max_bytes)
+
+
+def tail_member(path: str, member: str, lines: int = 20, region: str | None = None, *,
+                client: StorageClient | None = None) -> list[str]:
+    """The last `lines` lines of a text member such as `stdout.txt`."""
+    return _zipmembers.tail_member(_c(client), path, member, lines, region)
+
+
+def upload_from_url(url: str, remote_dir: str, file_name: str | None = None,
+                    region: str | None = None, *, client: StorageClient | None = None
+                    ) -> str:
+    """Have the server fetch `url` into `remote_dir`; returns the storage path.
+
+    The server answers once the remote end has answered; the bytes keep arriving in the
+    background, so the file appears in listings when complete.
+    """
+    if not file_name:
+        file_name = urllib.parse.unquote(urllib.parse.urlparse(url).path.split("/")[-1])
+    if not file_name:
+        raise InvalidPathError(f"cannot derive a file name from {url!r}; pass file_name")
+    target = _upload.storage_path(posixpath.join(remote_dir, file_name), allow_root=False)
+    _c(client).input_remote(url, target, region)
+    log.info("File is being uploaded to %s.", target)
+    return target
+
+
+def export(path_to_export: str, export_to: ExportDestination, bucket_name: str,
+           file_name: str | None = None, part_size: int = 128, region: str | None = None,
+           *, client: StorageClient | None = None) -> StorageOperation:
+    """Export a storage file to S3 (part_size in MiB); returns the running operation."""
+    return _export.export(_c(client), path_to_export, export_to, bucket_name, file_name,
+                          part_size, region)
+
+
+def export_to_aws_s3(path_to_export: str, part_size: int, filename: str, bucket_name: str,
+                     region: str | None = None, *, client: StorageClient | None = None
+                     ) -> StorageOperation:
+    """Export a storage file to `s3://bucket_name/filename`; returns the operation."""
+    return _export.export_to_aws_s3(_c(client), path_to_export, part_size, filename,
+                                    bucket_name, region)
+
+
+def multipart_upload(path: str, parts_size: int, upload_parts: list[dict[str, Any]],
+                     complete_multipart_url: str, region: str | None = None, *,
+                     client: StorageClient | None = None) -> StorageOperation:
+    """Perform the multipart upload using the server; returns the operation."""
+    return _export.multipart_upload(_c(client), path, parts_size, upload_parts,
+                                    complete_multipart_url, region)

@@ -1,0 +1,184 @@
+"""StorageClient: one pooled httpx connection set to the API, and the protocol's calls."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from ._exceptions import ConnectionFailed, ServerError, error_from_response
+
+__all__ = ["DEFAULT_API_URL", "StorageClient"]
+
+DEFAULT_API_URL = "https://api.inductiva.ai"
+# Query strings stay well under common proxy limits (8-64 KB) when URLs are asked in batches.
+SIGNED_URL_BATCH = 200
+_RETRY_STATUSES = {502, 503, 504}
+
+
+class StorageClient:
+    """A client of the Inductiva storage API.
+
+    Args:
+        api_url: the API's base URL; default `INDUCTIVA_API_URL`, else the Inductiva API.
+        api_key: default `INDUCTIVA_API_KEY`.
+        region: region used when a call names none (None: the server's default).
+        timeout: seconds to connect and between bytes of an answer.
+        concurrency: files transferred at once by upload and download.
+        retries: attempts after the first for idempotent calls and broken transfers.
+        transport: an httpx transport, to put something between client and server in tests.
+    """
+
+    def __init__(self, api_url: str | None = None, api_key: str | None = None, *,
+                 region: str | None = None, timeout: float = 60.0, concurrency: int = 8,
+                 retries: int = 3, transport: httpx.BaseTransport | None = None) -> None:
+        self.api_url = (api_url or os.environ.get("INDUCTIVA_API_URL") or DEFAULT_API_URL
+                        ).rstrip("/")
+        self.api_key = api_key if api_key is not None else os.environ.get("INDUCTIVA_API_KEY")
+        self.region = region
+        self.concurrency = max(1, concurrency)
+        self.retries = max(0, retries)
+        limits = httpx.Limits(max_connections=self.concurrency + 4,
+                              max_keepalive_connections=self.concurrency + 4)
+        timeouts = httpx.Timeout(timeout, connect=min(timeout, 15.0))
+        headers = {"User-Agent": "inductiva-widgets"}
+        if self.api_key:
+            headers["X-API-Key"] = self.api_key
+        self._http = httpx.Client(base_url=self.api_url, headers=headers, timeout=timeouts,
+                                  limits=limits, transport=transport)
+        # Signed URLs are credentials in themselves: never send them the API key.
+        self._blobs = httpx.Client(headers={"User-Agent": "inductiva-widgets"},
+                                   timeout=timeouts, limits=limits, transport=transport)
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+        self._blobs.close()
+
+    def __enter__(self) -> StorageClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"StorageClient(api_url={self.api_url!r})"
+
+    @property
+    def blobs(self) -> httpx.Client:
+        """The httpx client for signed URLs (no API key)."""
+        return self._blobs
+
+    # -- plumbing -----------------------------------------------------------------
+
+    def _params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("region", "") is None:
+            params["region"] = self.region
+        return {k: v for k, v in params.items() if v is not None}
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json: Any = None, idempotent: bool | None = None) -> httpx.Response:
+        """Send one API request; errors become typed exceptions. GETs are retried."""
+        retry = method in ("GET", "HEAD") if idempotent is None else idempotent
+        attempts = 1 + (self.retries if retry else 0)
+        for attempt in range(attempts):
+            try:
+                response = self._http.request(method, path, params=params, json=json)
+            except httpx.TransportError as exc:
+                if attempt + 1 < attempts:
+                    time.sleep(min(2.0, 0.2 * 2**attempt))
+                    continue
+                raise ConnectionFailed(f"cannot reach the storage API at {self.api_url}: "
+                                       f"{exc}") from exc
+            if response.status_code in _RETRY_STATUSES and attempt + 1 < attempts:
+                time.sleep(min(2.0, 0.2 * 2**attempt))
+                continue
+            if response.is_error:
+                raise error_from_response(response)
+            return response
+        raise ServerError("unreachable", status_code=0)  # pragma: no cover
+
+    def _get(self, route: str, **params: Any) -> Any:
+        return self.request("GET", route, params=self._params(params)).json()
+
+    # -- the protocol's calls -----------------------------------------------------
+
+    def list_contents(self, path: str = "/", *, sort_by: str = "creation_time",
+                      order: str = "desc", page: int = 1, per_page: int = 100,
+                      recursive: bool = False, path_filter: str | None = None,
+                      region: str | None = None) -> dict[str, Any]:
+        """One page of `GET /storage/contents`."""
+        return self._get("/storage/contents", path=path, sort_by=sort_by, order=order,
+                         page=page, per_page=per_page, recursive=str(recursive).lower(),
+                         path_filter=path_filter, region=region)
+
+    def iter_contents(self, path: str = "/", *, max_results: int | None = None,
+                      **options: Any) -> Iterator[dict[str, Any]]:
+        """Every entry of a folder, page after page, up to `max_results`."""
+        left = max_results if max_results is not None else float("inf")
+        page = 1
+        while left > 0:
+            listing = self.list_contents(path, page=page, per_page=100, **options)
+            contents = listing["contents"]
+            for entry in contents[: int(min(left, len(contents)))]:
+                yield entry
+            left -= len(contents)
+            if len(contents) < 100 or page * 100 >= listing["total_files"]:
+                return
+            page += 1
+
+    def signed_urls(self, paths: list[str], operation: str,
+                    region: str | None = None) -> list[str]:
+        """Signed URLs for `paths` (a download of a folder gives one per file)."""
+        urls: list[str] = []
+        for start in range(0, len(paths), SIGNED_URL_BATCH):
+            batch = paths[start : start + SIGNED_URL_BATCH]
+            urls += self._get("/storage/signed-urls", paths=batch, operation=operation,
+                              region=region)
+        return urls
+
+    def storage_size(self) -> int:
+        return int(self._get("/storage/size"))
+
+    def storage_cost(self) -> dict[str, Any]:
+        return self._get("/storage/cost")
+
+    def zip_contents(self, path: str, zip_relative_path: str = "", recursive: bool = False,
+                     region: str | None = None) -> dict[str, Any]:
+        return self._get("/storage/zip-contents", path=path,
+                         zip_relative_path=zip_relative_path,
+                         recursive=str(recursive).lower(), region=region)
+
+    def zip_file_range(self, path: str, zip_relative_path: str, filename: str,
+                       region: str | None = None) -> dict[str, Any]:
+        return self._get("/storage/zip-file-range", path=path,
+                         zip_relative_path=zip_relative_path, filename=filename, region=region)
+
+    def copy(self, source: str, target: str, region: str | None = None) -> None:
+        self.request("POST", "/storage/copy",
+                     params=self._params({"source": source, "target": target,
+                                          "region": region}))
+
+    def delete(self, path: str, region: str | None = None) -> None:
+        self.request("DELETE", "/storage/", params=self._params({"path": path,
+                                                                  "region": region}))
+
+    def input_remote(self, url: str, path: str, region: str | None = None) -> None:
+        self.request("POST", "/storage/input_remote",
+                     params=self._params({"url": url, "path": path, "region": region}))
+
+    def export_multipart(self, body: dict[str, Any], region: str | None = None
+                         ) -> dict[str, Any]:
+        response = self.request("POST", "/storage/export_multipart",
+                                params=self._params({"region": region}), json=body)
+        return response.json()
+
+    def get_operation(self, operation_id: str) -> dict[str, Any]:
+        return self._get(f"/storage/operations/{operation_id}")
+
+    def list_operations(self, page: int = 1, per_page: int = 50) -> list[dict[str, Any]]:
+        return self._get("/storage/operations", page=page, per_page=per_page)

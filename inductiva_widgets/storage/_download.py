@@ -1,0 +1,188 @@
+"""download(): files, folders and single ZIP members from storage to local disk."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..protocol.paths import InvalidPath, safe_member_path, split_zip_path
+from ._client import StorageClient
+from ._exceptions import (
+    InvalidPathError,
+    NotFoundError,
+    StorageError,
+    TransferError,
+    UnsafeArchiveError,
+)
+from ._progress import CancelToken, ProgressArg, Tracker
+from ._transfers import DownloadJob, Stopper, get_file, part_path, run_parallel
+from ._upload import storage_path
+from ._zipmembers import iter_member, locate
+
+# Beyond this many distinct folders, sizes are learnt from the downloads themselves.
+MAX_SIZE_LISTINGS = 64
+
+
+def storage_path_from_url(url: str, base: str) -> str:
+    """The storage path a signed download URL points at (its path ends with it)."""
+    path = unquote(urlsplit(url).path)
+    if not base:
+        raise InvalidPathError("cannot download the whole storage root; name a folder")
+    for marker in (f"/{base}/", f"/{base}"):
+        index = path.find(marker)
+        if index >= 0 and (marker.endswith("/") or path.endswith(marker)):
+            return path[index + 1 :]
+    raise TransferError(f"the signed URL for {base!r} does not name it: {url[:120]}")
+
+
+def _known_sizes(client: StorageClient, paths: list[str], region: str | None
+                 ) -> dict[str, int]:
+    """Sizes of `paths` from listings of their folders (a few calls, not one per file)."""
+    folders = sorted({posixpath.dirname(p) for p in paths})
+    if len(folders) > MAX_SIZE_LISTINGS:
+        return {}
+
+    def sizes_in(folder: str) -> dict[str, int]:
+        found = {}
+        try:
+            for entry in client.iter_contents(folder + "/", region=region):
+                if not entry["is_directory"] and entry.get("size_bytes") is not None:
+                    found[posixpath.join(folder, entry["name"])] = entry["size_bytes"]
+        except StorageError:
+            return {}
+        return found
+
+    sizes: dict[str, int] = {}
+    with ThreadPoolExecutor(max_workers=min(client.concurrency, len(folders) or 1)) as pool:
+        for found in pool.map(sizes_in, folders):
+            sizes.update(found)
+    return sizes
+
+
+def _local_target(local_dir: Path, remote: str) -> Path:
+    try:
+        return local_dir.joinpath(*safe_member_path(remote))
+    except InvalidPath as exc:
+        raise UnsafeArchiveError(f"refusing to write {remote!r} outside {local_dir}") from exc
+
+
+def download_path(client: StorageClient, remote_path: str, local_dir: str | os.PathLike = "",
+                  decompress: bool = True, region: str | None = None, *,
+                  progress: ProgressArg = None, cancel: CancelToken | None = None
+                  ) -> list[Path]:
+    """Download a file, a folder, or `<archive>.zip/<member>`; returns the local files."""
+    local = Path(local_dir or ".")
+    try:
+        member = split_zip_path(remote_path)
+    except InvalidPath as exc:
+        raise InvalidPathError(f"invalid path: {exc.reason} ({remote_path!r})") from None
+    if member is not None:
+        return [download_member(client, *member, local, region, progress=progress,
+                                cancel=cancel)]
+    base = storage_path(remote_path, allow_root=False)
+    urls = client.signed_urls([base + ("/" if remote_path.endswith("/") else "")],
+                              "download", region)
+    if not urls:
+        raise NotFoundError(f"nothing to download at {remote_path!r}", status_code=404)
+    remotes = [storage_path_from_url(url, base) for url in urls]
+    sizes = _known_sizes(client, remotes, region) if len(remotes) > 1 else {}
+    jobs = [DownloadJob(url, remote, _local_target(local, remote), sizes.get(remote))
+            for url, remote in zip(urls, remotes, strict=True)]
+    total = sum(sizes.values()) if len(sizes) == len(jobs) and jobs else None
+    tracker = Tracker(progress, len(jobs), total, f"Downloading {base}")
+    try:
+        run_parallel(jobs, lambda job, stop: get_file(client.blobs, job, tracker, stop,
+                                                      client.retries),
+                     client.concurrency, cancel)
+        if tracker.state.bytes_total is None:
+            tracker.set_total(tracker.state.bytes_done)
+        tracker.finish()
+    finally:
+        tracker.close()
+    paths = [job.local for job in jobs]
+    if decompress:
+        paths = [extract_zip(p) if p.suffix.lower() == ".zip" else p for p in paths]
+    return paths
+
+
+def download_member(client: StorageClient, archive: str, member: str, local_dir: Path,
+                    region: str | None = None, *, progress: ProgressArg = None,
+                    cancel: CancelToken | None = None) -> Path:
+    """One member, inflated locally, at `<local_dir>/<archive without .zip>/<member>`."""
+    located = locate(client, archive, member, region)
+    target = local_dir / archive[: -len(".zip")] / member.strip("/")
+    target = _local_target(local_dir, target.relative_to(local_dir).as_posix())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(target)
+    tracker = Tracker(progress, 1, located.compressed_size, f"Downloading {member}")
+    stopper = Stopper(cancel)
+    try:
+        url = client.signed_urls([archive], "download", region)[0]
+        with open(part, "wb") as fh:
+            for chunk in iter_member(client, located, url, cancel,
+                                     on_raw=lambda n: tracker.add_bytes(n, located.name)):
+                stopper.check()
+                fh.write(chunk)
+        os.replace(part, target)
+        tracker.file_done(located.name)
+        tracker.finish()
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        tracker.close()
+    return target
+
+
+def extract_zip(path: Path) -> Path:
+    """Unpack a downloaded archive into a folder of the same name, then delete it.
+
+    Task outputs keep their files under `artifacts/`; as in the `inductiva` package, only
+    that folder's contents are extracted when it is there. Every member is checked before
+    anything is written: one that would land outside the folder refuses the whole archive.
+    """
+    target = path.with_suffix("")
+    with zipfile.ZipFile(path) as archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        names = [i.filename for i in infos]
+        strip = "artifacts/" if any(n.startswith("artifacts/") for n in names) else ""
+        plan = []
+        for info in infos:
+            if strip and not info.filename.startswith(strip):
+                continue
+            try:
+                parts = safe_member_path(info.filename[len(strip):])
+            except InvalidPath as exc:
+                raise UnsafeArchiveError(
+                    f"{path.name} holds {info.filename!r}, which would be extracted outside "
+                    f"{target}; nothing was extracted") from exc
+            plan.append((info, target.joinpath(*parts)))
+        staging = target.with_name(f".{target.name}.extracting")
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            for info, destination in plan:
+                staged = staging / destination.relative_to(target)
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as src, open(staged, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+            if target.exists():
+                for _, destination in plan:
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staging / destination.relative_to(target), destination)
+                shutil.rmtree(staging, ignore_errors=True)
+            else:
+                staging.mkdir(parents=True, exist_ok=True)
+                os.replace(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    path.unlink()
+    return target
+
+
+__all__ = ["download_member", "download_path", "extract_zip", "storage_path_from_url"]

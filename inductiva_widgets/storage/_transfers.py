@@ -1,0 +1,220 @@
+"""Moving file bytes through signed URLs: parallel, streamed, resumable, cancellable.
+
+Every downloaded file is written to `.<name>.part` beside its final name and renamed only
+when complete and size-checked. A broken connection is retried with backoff and resumed
+with an HTTP Range from the bytes already on disk; a failed transfer keeps its `.part`
+file so that a later retry resumes it; a cancelled one removes it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+from ._exceptions import (
+    IntegrityError,
+    StorageError,
+    TransferCancelled,
+    TransferError,
+    error_from_response,
+)
+from ._progress import CancelToken, Tracker
+
+CHUNK = 1024 * 1024
+T = TypeVar("T")
+
+
+def part_path(final: Path) -> Path:
+    return final.with_name(f".{final.name}.part")
+
+
+class Stopper:
+    """The caller's cancel token plus an internal stop raised when a sibling job fails."""
+
+    def __init__(self, cancel: CancelToken | None) -> None:
+        self.cancel = cancel
+        self.failed = threading.Event()
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel.cancelled:
+            raise TransferCancelled("the transfer was cancelled")
+        if self.failed.is_set():
+            raise TransferCancelled("stopped because another file of the transfer failed")
+
+
+def run_parallel(items: Sequence[T], job: Callable[[T, Stopper], object], concurrency: int,
+                 cancel: CancelToken | None) -> None:
+    """Run `job` over items, at most `concurrency` at once; the first error stops the rest."""
+    stopper = Stopper(cancel)
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(items)),
+                            thread_name_prefix="transfer") as pool:
+        futures = [pool.submit(job, item, stopper) for item in items]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        errors = [f.exception() for f in done if f.exception() is not None]
+        if errors:
+            stopper.failed.set()
+            for future in futures:
+                future.cancel()
+        wait(futures)
+    errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
+    if cancel is not None and cancel.cancelled:
+        raise TransferCancelled("the transfer was cancelled")
+    real = [e for e in errors if not isinstance(e, TransferCancelled)]
+    if real:
+        raise real[0]
+    if errors:
+        raise errors[0]
+
+
+def _backoff(attempt: int) -> float:
+    return min(5.0, 0.25 * 2**attempt)
+
+
+# -- uploads -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    local: Path
+    remote: str
+    size: int
+    url: str
+
+
+def put_file(blobs: httpx.Client, job: UploadJob, tracker: Tracker, stopper: Stopper,
+             retries: int) -> None:
+    """PUT one file from disk in chunks; the whole body is re-sent on a retry."""
+    for attempt in range(retries + 1):
+        sent = 0
+
+        def body() -> Iterator[bytes]:
+            nonlocal sent
+            with open(job.local, "rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    stopper.check()
+                    sent += len(chunk)
+                    if sent > job.size:
+                        raise IntegrityError(f"{job.local} grew while it was being uploaded")
+                    tracker.add_bytes(len(chunk), job.remote)
+                    yield chunk
+
+        try:
+            response = blobs.put(job.url, content=body(), headers={
+                "Content-Length": str(job.size), "Content-Type": "application/octet-stream"})
+        except httpx.TransportError as exc:
+            tracker.add_bytes(-sent)
+            if attempt < retries:
+                time.sleep(_backoff(attempt))
+                continue
+            raise TransferError(f"uploading {job.local} to {job.remote} failed: {exc}") from exc
+        except BaseException:
+            tracker.add_bytes(-sent)
+            raise
+        if response.status_code >= 500 and attempt < retries:
+            tracker.add_bytes(-sent)
+            time.sleep(_backoff(attempt))
+            continue
+        if response.status_code != 200:
+            tracker.add_bytes(-sent)
+            raise error_from_response(response)
+        if sent != job.size:
+            raise IntegrityError(f"{job.local} changed size while it was being uploaded")
+        tracker.file_done(job.remote)
+        return
+
+
+# -- downloads ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DownloadJob:
+    url: str
+    remote: str
+    local: Path
+    size: int | None  # known from a listing, or None
+
+
+def _total_from(response: httpx.Response) -> int | None:
+    if response.status_code == 206:
+        content_range = response.headers.get("content-range", "")
+        total = content_range.rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = response.headers.get("content-length")
+    return int(length) if length and length.isdigit() else None
+
+
+def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: Stopper,
+             retries: int) -> Path:
+    """Download one file to `.part`, resuming after breaks, then rename it into place."""
+    job.local.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(job.local)
+    have = part.stat().st_size if part.exists() else 0
+    tracker.add_bytes(have, job.remote)
+    attempt = 0
+    try:
+        while True:
+            stopper.check()
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            try:
+                with blobs.stream("GET", job.url, headers=headers) as response:
+                    if response.status_code == 416 and have:
+                        # Nothing past what we have: complete if the size agrees, else stale.
+                        if job.size != have:
+                            part.unlink()
+                            tracker.add_bytes(-have)
+                            have = 0
+                            continue
+                        total = have
+                    elif response.status_code not in (200, 206):
+                        if response.status_code >= 500 and attempt < retries:
+                            raise httpx.RemoteProtocolError(f"HTTP {response.status_code}")
+                        response.read()
+                        raise error_from_response(response)
+                    else:
+                        if response.status_code == 200 and have:
+                            tracker.add_bytes(-have)  # the server ignored Range: start over
+                            have = 0
+                        total = _total_from(response)
+                        with open(part, "ab" if have else "wb") as fh:
+                            for chunk in response.iter_bytes(CHUNK):
+                                stopper.check()
+                                fh.write(chunk)
+                                have += len(chunk)
+                                tracker.add_bytes(len(chunk), job.remote)
+            except httpx.TransportError as exc:
+                if attempt < retries:
+                    time.sleep(_backoff(attempt))
+                    attempt += 1
+                    continue
+                raise TransferError(f"downloading {job.remote} failed after {attempt + 1} "
+                                    f"attempts: {exc}; run it again to resume") from exc
+            expected = total if total is not None else job.size
+            if expected is not None and have != expected:
+                if have > expected:
+                    part.unlink(missing_ok=True)
+                    tracker.add_bytes(-have)
+                    have = 0
+                if attempt < retries:
+                    attempt += 1
+                    continue
+                raise IntegrityError(f"{job.remote}: got {have} bytes, expected {expected}")
+            os.replace(part, job.local)
+            tracker.file_done(job.remote)
+            return job.local
+    except TransferCancelled:
+        part.unlink(missing_ok=True)
+        raise
+    except StorageError:
+        raise
+    except OSError as exc:
+        raise TransferError(f"cannot write {job.local}: {exc.strerror or exc}") from exc

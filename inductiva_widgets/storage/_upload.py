@@ -1,0 +1,70 @@
+"""upload(): local files and folders to storage, several files at once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..protocol.paths import InvalidPath, join_path, split_path
+from ._client import StorageClient
+from ._exceptions import InvalidPathError
+from ._progress import CancelToken, ProgressArg, Tracker
+from ._transfers import UploadJob, put_file, run_parallel
+
+TASK_OUTPUT_ZIP = "output.zip"
+
+
+def storage_path(path: str, *, allow_root: bool = True, what: str = "path") -> str:
+    """A checked, normalized storage path (no leading or trailing slash)."""
+    try:
+        return "/".join(split_path(path, allow_root=allow_root))
+    except InvalidPath as exc:
+        raise InvalidPathError(f"invalid {what}: {exc.reason} ({path!r})") from None
+
+
+def _local_files(local: Path) -> list[tuple[Path, str]]:
+    """(file, path relative to `local`) for a file or every file beneath a folder."""
+    if local.is_file():
+        return [(local, local.name)]
+    found = []
+    for dirpath, dirnames, filenames in os.walk(local):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_file():  # skips broken links, sockets and the like
+                found.append((path, path.relative_to(local).as_posix()))
+    return found
+
+
+def upload_files(client: StorageClient, local_path: str | os.PathLike, remote_dir: str,
+                 region: str | None = None, *, progress: ProgressArg = None,
+                 cancel: CancelToken | None = None) -> list[str]:
+    """Upload a file, or a folder's files, into `remote_dir`; returns the storage paths.
+
+    A folder's files keep their paths relative to it: `upload("run1", "inputs")` puts
+    `run1/a/b.txt` at `inputs/a/b.txt`, as the `inductiva` package does.
+    """
+    local = Path(local_path)
+    if not local.exists():
+        raise InvalidPathError(f"File or directory '{local_path}' does not exist.")
+    remote_dir = storage_path(remote_dir, allow_root=False, what="remote folder")
+    files = _local_files(local)
+    remotes = [join_path(remote_dir, rel) for _, rel in files]
+    if join_path(remote_dir, TASK_OUTPUT_ZIP) in remotes:
+        raise InvalidPathError(f"Invalid file name: '{TASK_OUTPUT_ZIP}' is reserved for "
+                               "task outputs")
+    for remote in remotes:
+        storage_path(remote, allow_root=False, what="file name")
+    sizes = [path.stat().st_size for path, _ in files]
+    urls = client.signed_urls(remotes, "upload", region) if remotes else []
+    jobs = [UploadJob(path, remote, size, url)
+            for (path, _), remote, size, url in zip(files, remotes, sizes, urls, strict=True)]
+    tracker = Tracker(progress, len(jobs), sum(sizes), f"Uploading to {remote_dir}")
+    try:
+        run_parallel(jobs, lambda job, stop: put_file(client.blobs, job, tracker, stop,
+                                                      client.retries),
+                     client.concurrency, cancel)
+        tracker.finish()
+    finally:
+        tracker.close()
+    return remotes
