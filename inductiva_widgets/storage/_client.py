@@ -124,8 +124,7 @@ class StorageClient:
         while left > 0:
             listing = self.list_contents(path, page=page, per_page=100, **options)
             contents = listing["contents"]
-            for entry in contents[: int(min(left, len(contents)))]:
-                yield entry
+            yield from contents[: int(min(left, len(contents)))]
             left -= len(contents)
             if len(contents) < 100 or page * 100 >= listing["total_files"]:
                 return

@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Union
 
 from ._exceptions import TransferCancelled
 
@@ -45,7 +44,7 @@ class TransferProgress:
 
 
 ProgressCallback = Callable[[TransferProgress], None]
-ProgressArg = Union[ProgressCallback, bool, None]
+ProgressArg = ProgressCallback | bool | None
 
 
 class CancelToken:
