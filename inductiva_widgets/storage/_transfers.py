@@ -186,7 +186,7 @@ def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: S
                             have = 0
                         total = _total_from(response)
                         with open(part, "ab" if have else "wb") as fh:
-                            for chunk in response.iter_bytes(CHUNK):
+                            for chunk in response.iter_bytes():
                                 stopper.check()
                                 fh.write(chunk)
                                 have += len(chunk)

@@ -87,7 +87,7 @@ def iter_raw(blobs: httpx.Client, url: str, start: int, end: int, retries: int,
                     if response.status_code == 200:
                         raise IntegrityError("the server ignored the byte range")
                     raise error_from_response(response)
-                for chunk in response.iter_bytes(CHUNK):
+                for chunk in response.iter_bytes():
                     check_cancel(cancel)
                     chunk = chunk[: end + 1 - position]
                     position += len(chunk)
