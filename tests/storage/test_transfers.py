@@ -181,9 +181,9 @@ def test_failed_download_keeps_part_for_a_later_resume(tmp_path):
 
 
 def test_decompress_unpacks_task_archives(client, server, tmp_path):
-    from ..server.helpers import make_zip, put
-
     import httpx
+
+    from ..server.helpers import make_zip, put
     with httpx.Client(base_url=server.url, headers={"X-API-Key": KEY}) as api:
         put(api, "t1/output.zip", make_zip({"artifacts/": None, "artifacts/stdout.txt": b"out",
                                             "artifacts/sub/r.csv": b"1,2"}))
@@ -204,9 +204,9 @@ def test_zip_slip_archive_is_refused_whole(client, server, tmp_path):
     import io
     import zipfile
 
-    from ..server.helpers import put
-
     import httpx
+
+    from ..server.helpers import put
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         zf.writestr("good.txt", b"fine")
