@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INDUCTIVA_VENV ?= .venv-inductiva
 
-.PHONY: demo test install install-test inductiva-client lint bench
+.PHONY: demo test install install-test system-deps inductiva-client lint bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,13 @@ $(PY):
 install: $(PY)
 	$(PY) -m pip install -q -e ".[server]"
 
-install-test: $(PY)
+install-test: $(PY) system-deps
 	$(PY) -m pip install -q -e ".[test]"
+
+# Node.js/npm build the widgets' front end (during pip install); Chromium runs the UI tests.
+system-deps:
+	@command -v npm >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm)
+	@test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 # The unmodified inductiva client pins old libraries, so it lives in a venv of its own.
 inductiva-client:
@@ -25,6 +30,7 @@ demo: install
 	$(VENV)/bin/inductiva-widgets serve --demo
 
 test: install-test inductiva-client
+	cd js && npm test
 	INDUCTIVA_CLIENT_PYTHON=$(abspath $(INDUCTIVA_VENV))/bin/python $(PY) -m pytest
 
 lint: install-test

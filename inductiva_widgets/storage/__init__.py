@@ -58,7 +58,7 @@ __all__ = [
     "ZipFileInfo", "ZipFileRange",
     # additions
     "DEFAULT_API_URL", "CancelToken", "StorageClient", "TransferProgress", "default_client",
-    "listdir_df", "read_member", "set_default_client", "tail_member",
+    "find", "listdir_df", "read_member", "set_default_client", "stat", "tail_member",
     # errors
     "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "ExportError",
     "IntegrityError", "InvalidPathError", "NotFoundError", "PermissionDenied", "ServerError",
@@ -118,6 +118,22 @@ def listdir_df(path: str = "/", region: str | None = None, max_results: int | No
     """A folder's listing as a typed pandas DataFrame (every entry by default)."""
     return _listing.dataframe(_c(client), path, region, max_results, order_by, sort_order,
                               recursive)
+
+
+def stat(path: str, region: str | None = None, *, client: StorageClient | None = None
+         ) -> dict[str, Any]:
+    """One file's or folder's listing entry (a folder's size is its total)."""
+    return _listing.stat(_c(client), path, region)
+
+
+def find(query: str, path: str = "/", region: str | None = None,
+         max_results: int | None = 1000, *, cancel: CancelToken | None = None,
+         client: StorageClient | None = None) -> list[dict[str, Any]]:
+    """Files and folders whose name matches `query` anywhere beneath `path`.
+
+    `query` is a case-insensitive substring, or a glob such as `*.csv`.
+    """
+    return list(_listing.find(_c(client), query, path, region, max_results, cancel))
 
 
 def _print_size_and_cost(client: StorageClient) -> int:

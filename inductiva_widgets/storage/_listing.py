@@ -92,3 +92,51 @@ def dataframe(client: StorageClient, path: str = "/", region: str | None = None,
         "region": pd.Series([r["region"] for r in rows], dtype="string"),
     })
     return frame
+
+
+def stat(client: StorageClient, path: str, region: str | None = None) -> dict[str, Any]:
+    """The listing entry of one file or folder, with a folder's total size."""
+    import posixpath
+
+    base = storage_path(path, allow_root=False)
+    parent, name = posixpath.split(base)
+    listing = client.list_contents(parent or "/", per_page=100, recursive=True,
+                                   path_filter=name, region=region)
+    for entry in listing["contents"]:
+        if entry["name"] == name:
+            return {**entry, "path": base}
+    from ._exceptions import NotFoundError
+
+    raise NotFoundError(f"no such file or folder: {base}", status_code=404)
+
+
+def find(client: StorageClient, query: str, path: str = "/", region: str | None = None,
+         max_results: int | None = 1000, cancel=None):
+    """Entries whose name matches `query` anywhere beneath `path`, breadth first.
+
+    `query` is a case-insensitive substring, or a glob when it holds `*`, `?` or `[`.
+    Yields listing entries with their full `path`.
+    """
+    import fnmatch
+    from collections import deque
+
+    from ._progress import check_cancel
+
+    needle = query.lower()
+    is_glob = any(c in query for c in "*?[")
+    found = 0
+    folders = deque([storage_path(path)])
+    while folders:
+        folder = folders.popleft()
+        for entry in client.iter_contents(folder or "/", sort_by="name", order="asc",
+                                          region=region):
+            check_cancel(cancel)
+            full = f"{folder}/{entry['name']}" if folder else entry["name"]
+            name = entry["name"].lower()
+            if fnmatch.fnmatchcase(name, needle) if is_glob else needle in name:
+                yield {**entry, "path": full}
+                found += 1
+                if max_results is not None and found >= max_results:
+                    return
+            if entry["is_directory"]:
+                folders.append(full)

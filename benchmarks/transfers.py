@@ -1,0 +1,737 @@
+"""Transfer speed and memory: our httpx client against the unmodified `inductiva==0.18.12`.
+
+Both clients talk to the same bundled server (its own process, on 127.0.0.1) about the same
+data. Each measured operation runs in a fresh subprocess, which imports its client, says
+it is ready, and then times only the operation (client construction included, imports
+not) and reports its own peak RSS. Every result is checked (file counts, sizes, contents,
+sha256 of the big file) so that a failure cannot pass for a fast run.
+
+Operations: 1,000 files of 10 KB up and down, one 1 GB file up and down, and one ~100 KB
+deflated member (`stdout.txt`) read out of a 1 GB task `output.zip`. For the member read,
+both clients and the server's signed URLs go through a byte-counting TCP proxy, which
+gives the bytes received over the wire. `curl -s -o /dev/null` of the 1 GB signed URL is
+the loopback reference. A Markdown table and the targets met or missed are printed.
+
+Run from the repository root (about 2-3 minutes on 2 cores; needs ~4.5 GB of free disk):
+
+    .venv/bin/python benchmarks/transfers.py [--quick] [--only small-up big-down ...]
+        [--clients ours inductiva] [--repeat N] [--concurrency N] [--tmp DIR] [--keep]
+
+`--quick` uses 200 files and 100 MB. The reference client is found through
+`INDUCTIVA_CLIENT_PYTHON`, else `.venv-inductiva/bin/python` (`make inductiva-client`).
+MB means 10^6 bytes; RSS is reported in MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+KEY = "bench-transfers-key"
+REGION = "europe-west1"
+MB = 1_000_000
+MiB = 1024 * 1024
+OPS = ("small-up", "small-down", "big-up", "big-down", "member")
+CLIENTS = ("ours", "inductiva")
+READY, RESULT = "@@BENCH-READY", "@@BENCH-RESULT "
+CHILD_TIMEOUT_S = 600
+# Targets from the issue.
+SMALL_SPEEDUP = 3.0
+CURL_FRACTION = 0.8
+BIG_RSS_MIB = 150
+MEMBER_SLACK = 16 * 1024  # "a little metadata": API answers and HTTP headers
+
+
+@dataclass(frozen=True)
+class Sizes:
+    small_count: int
+    small_size: int
+    big_size: int
+    member_size: int = 100 * 1000
+
+
+FULL = Sizes(small_count=1000, small_size=10 * 1000, big_size=1000 * MB)
+QUICK = Sizes(small_count=200, small_size=10 * 1000, big_size=100 * MB)
+
+
+@dataclass
+class Measurement:
+    """One operation by one client: time and memory reported by its subprocess."""
+
+    seconds: float
+    payload_bytes: int
+    peak_rss_mib: float
+    import_rss_mib: float
+    wire_bytes: int | None = None  # server -> client, when run through the proxy
+    requests: list[str] = field(default_factory=list)
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.payload_bytes / MB / self.seconds
+
+
+@dataclass
+class Row:
+    op: str
+    label: str
+    results: dict[str, Measurement] = field(default_factory=dict)
+
+
+# -- the child side: one operation with one client ------------------------------------------
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS: VmHWM, since Linux's ru_maxrss includes the parent's.
+
+    A child started with fork/vfork + exec keeps, in ru_maxrss (and so in RUSAGE_CHILDREN
+    and `time -v`), the high-water mark of the parent's memory at exec time.
+    """
+    with suppress(OSError), open("/proc/self/status") as status:
+        found = re.search(r"VmHWM:\s+(\d+) kB", status.read())
+        if found:
+            return int(found[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def child_main(spec: dict) -> None:
+    """Run one operation (in the client's own interpreter) and print a RESULT line."""
+    if spec["client"] == "inductiva":
+        socket.setdefaulttimeout(10)  # `import inductiva` asks pypi.org; offline it must fail fast
+        import inductiva
+
+        socket.setdefaulttimeout(None)
+        storage = inductiva.storage
+        client_kw: dict = {}
+    else:
+        import inductiva_widgets.storage as storage
+
+        options = {"concurrency": spec["concurrency"]} if spec.get("concurrency") else {}
+        client_kw = {"progress": False}
+
+    import_rss = peak_rss_kib()
+    print(READY, flush=True)
+    sys.stdin.readline()  # the parent resets the proxy's counters, then says go
+    start = time.perf_counter()
+    if spec["client"] == "ours":
+        client_kw["client"] = storage.StorageClient(spec["url"], spec["key"], **options)
+    try:
+        if spec["op"] == "upload":
+            storage.upload(spec["source"], spec["target"], **client_kw)
+        else:
+            storage.download(spec["source"], spec["target"], decompress=False, **client_kw)
+    finally:
+        if "client" in client_kw:
+            client_kw["client"].close()
+    seconds = time.perf_counter() - start
+    peak = peak_rss_kib()
+    print(RESULT + json.dumps({"seconds": seconds, "peak_rss_kib": peak,
+                               "import_rss_kib": import_rss}), flush=True)
+
+
+# -- a byte-counting TCP proxy ---------------------------------------------------------------
+
+
+class CountingProxy:
+    """Forwards 127.0.0.1:<port> to `target` and counts the bytes of each direction."""
+
+    REQUEST_LINE = re.compile(rb"(?:^|\n)(GET|HEAD|PUT|POST|DELETE) ([^ ?\r\n]+)")
+    KEEP_UPSTREAM = 256 * 1024  # client bytes kept per connection, to name the requests
+
+    def __init__(self) -> None:
+        self.target: tuple[str, int] | None = None
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._lock = threading.Lock()
+        self._open = 0
+        self._seen: list[bytearray] = []
+        self.down = self.up = 0
+        threading.Thread(target=self._accept, daemon=True, name="proxy-accept").start()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.down = self.up = 0
+            for seen in self._seen:
+                seen.clear()  # a kept-alive connection may carry on into the measured call
+
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until every connection has closed (the client process has exited)."""
+        deadline = time.monotonic() + timeout
+        while self._open and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def requests(self) -> list[str]:
+        with self._lock:
+            return [f"{m[1].decode()} {m[2].decode()}" for seen in self._seen
+                    for m in self.REQUEST_LINE.finditer(bytes(seen))]
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            for sock in (conn, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            seen = bytearray()
+            pumps_left = [2]
+            with self._lock:
+                self._open += 1
+                self._seen.append(seen)
+            for src, dst, down in ((conn, upstream, False), (upstream, conn, True)):
+                threading.Thread(target=self._pump, args=(src, dst, down, seen, pumps_left),
+                                 daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, downstream: bool,
+              seen: bytearray, pumps_left: list[int]) -> None:
+        try:
+            while data := src.recv(256 * 1024):
+                dst.sendall(data)
+                with self._lock:
+                    if downstream:
+                        self.down += len(data)
+                    else:
+                        self.up += len(data)
+                        if len(seen) < self.KEEP_UPSTREAM:
+                            seen += data
+        except OSError:
+            pass
+        with suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+        with self._lock:
+            pumps_left[0] -= 1
+            last = pumps_left[0] == 0
+            if last:
+                self._open -= 1
+        if last:
+            conn_a, conn_b = src, dst
+            conn_a.close()
+            conn_b.close()
+
+
+# -- the server, in its own process -----------------------------------------------------------
+
+
+@contextmanager
+def server_process(root: Path, log: Path, public_url: str | None = None) -> Iterator[str]:
+    """The bundled server on a free port; yields its URL."""
+    command = [sys.executable, "-m", "inductiva_widgets", "serve", "--root", str(root),
+               "--port", "0", "--api-key", KEY]
+    if public_url:
+        command += ["--public-url", public_url]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 30
+        while not (found := re.search(r"export INDUCTIVA_API_URL=(\S+)", log.read_text())):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield found[1]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# -- test data --------------------------------------------------------------------------------
+
+
+@dataclass
+class Dataset:
+    work: Path
+    sizes: Sizes
+
+    @property
+    def region(self) -> Path:
+        from inductiva_widgets.server.config import user_id_for
+
+        return self.work / "server" / "users" / user_id_for(KEY) / REGION
+
+    small_local: Path = field(init=False)
+    big_local: Path = field(init=False)
+    small_digest: str = ""
+    big_sha256: str = ""
+    stdout: bytes = b""
+    stdout_compressed: int = 0
+
+    def __post_init__(self) -> None:
+        self.small_local = self.work / "src" / "small"
+        self.big_local = self.work / "src" / "big.bin"
+
+
+def write_small_files(folder: Path, sizes: Sizes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(1)
+    for i in range(sizes.small_count):
+        (folder / f"file_{i:05d}.dat").write_bytes(rng.randbytes(sizes.small_size))
+
+
+def write_big_file(path: Path, size: int) -> str:
+    """`size` bytes, every MiB different; returns the sha256."""
+    block = random.Random(2).randbytes(MiB)
+    digest = hashlib.sha256()
+    with open(path, "wb") as fh:
+        for index in range(0, size, MiB):
+            chunk = (index.to_bytes(8, "little") + block[8:])[: size - index]
+            fh.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stdout_text(size: int) -> bytes:
+    """A solver log: compresses like a real one (roughly 3:1)."""
+    rng = random.Random(3)
+    lines, total, step = [], 0, 0
+    while total < size:
+        line = (f"step {step:7d}  t={step * 1e-4:.6f}  dt=1.0e-04  "
+                f"residual={rng.random():.6e}  iters={rng.randrange(3, 40)}\n")
+        lines.append(line)
+        total += len(line)
+        step += 1
+    return "".join(lines).encode()[:size]
+
+
+def prepare(data: Dataset, ops: set[str]) -> None:
+    """The local sources and, written straight into the server's storage, the downloads."""
+    sizes = data.sizes
+    data.region.mkdir(parents=True)
+    data.big_local.parent.mkdir(parents=True)
+    if ops & {"small-up", "small-down"}:
+        write_small_files(data.small_local, sizes)
+        data.small_digest = tree_digest(data.small_local)
+    if ops & {"small-down"}:
+        shutil.copytree(data.small_local, data.region / "bench" / "small")
+    if ops & {"big-up", "big-down", "member"}:
+        data.big_sha256 = write_big_file(data.big_local, sizes.big_size)
+    if "big-down" in ops:
+        (data.region / "bench").mkdir(parents=True, exist_ok=True)
+        os.link(data.big_local, data.region / "bench" / "big.bin")  # no second GB on disk
+    if "member" in ops:
+        archive = data.region / "bench-task" / "output.zip"
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        data.stdout = stdout_text(sizes.member_size)
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.write(data.big_local, "artifacts/big.bin", compress_type=zipfile.ZIP_STORED)
+            zf.writestr("artifacts/stdout.txt", data.stdout,
+                        compress_type=zipfile.ZIP_DEFLATED)
+            data.stdout_compressed = zf.getinfo("artifacts/stdout.txt").compress_size
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+
+def tree_digest(folder: Path) -> str:
+    """sha256 over (relative name, content) of every file beneath `folder`."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(8 * MiB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check(condition: bool, what: str) -> None:
+    if not condition:
+        raise AssertionError(f"check failed: {what}")
+
+
+def check_tree(folder: Path, data: Dataset) -> None:
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    check(len(files) == data.sizes.small_count,
+          f"{folder} holds {len(files)} files, expected {data.sizes.small_count}")
+    check(tree_digest(folder) == data.small_digest, f"contents of {folder} differ")
+
+
+def check_big(path: Path, data: Dataset) -> None:
+    check(path.is_file(), f"{path} is missing")
+    check(path.stat().st_size == data.sizes.big_size, f"{path} has the wrong size")
+    check(file_sha256(path) == data.big_sha256, f"sha256 of {path} differs")
+
+
+def check_member(folder: Path, data: Dataset) -> None:
+    found = [p for p in folder.rglob("*") if p.is_file()]
+    check(len(found) == 1 and found[0].name == "stdout.txt",
+          f"member download left {[str(p) for p in found]}")
+    check(found[0].read_bytes() == data.stdout, "stdout.txt content differs")
+
+
+# -- running one measured operation -----------------------------------------------------------
+
+
+def client_python(client: str) -> str:
+    if client == "ours":
+        return sys.executable
+    return os.environ.get("INDUCTIVA_CLIENT_PYTHON") or str(
+        REPO / ".venv-inductiva" / "bin" / "python")
+
+
+def child_env(work: Path, url: str) -> dict[str, str]:
+    leaky = ("INDUCTIVA_", "AWS_", "PYTHON")
+    env = {k: v for k, v in os.environ.items()
+           if not k.upper().startswith(leaky) and not k.upper().endswith("_PROXY")
+           and k != "VIRTUAL_ENV"}
+    home = work / "client-home"
+    home.mkdir(exist_ok=True)
+    env.update(HOME=str(home), INDUCTIVA_API_URL=url, INDUCTIVA_API_KEY=KEY,
+               INDUCTIVA_DISABLE_IMPORT_INFO="1", INDUCTIVA_DISABLE_ANSI="1",
+               NO_PROXY="127.0.0.1,localhost", PYTHONIOENCODING="utf-8")
+    return env
+
+
+def run_child(client: str, op: str, source: str, target: Path, url: str, work: Path,
+              payload: int, concurrency: int | None = None,
+              proxy: CountingProxy | None = None) -> Measurement:
+    """One operation in a fresh subprocess; raises with the child's output on failure."""
+    spec = {"client": client, "op": op, "source": source, "target": str(target),
+            "url": url, "key": KEY, "concurrency": concurrency}
+    log = work / f"child-{client}-{op}.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            [client_python(client), str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
+            env=child_env(work, url), cwd=work)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith(READY):
+                break
+        if proxy is not None:
+            proxy.reset()
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        out, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    lines += out.splitlines()
+    reports = [json.loads(line[len(RESULT):]) for line in lines if line.startswith(RESULT)]
+    if proc.returncode != 0 or not reports:
+        raise RuntimeError(f"{client} {op} failed (exit {proc.returncode}):\n"
+                           f"{''.join(lines)[-3000:]}\n{log.read_text()[-3000:]}")
+    report = reports[-1]
+    result = Measurement(report["seconds"], payload, report["peak_rss_kib"] / 1024,
+                         report["import_rss_kib"] / 1024)
+    if proxy is not None:
+        proxy.settle()
+        result.wire_bytes = proxy.down
+        result.requests = proxy.requests()
+    return result
+
+
+def settle_disk() -> None:
+    """Write back dirty pages so that one operation's writes do not slow the next."""
+    os.sync()
+
+
+# -- the operations ---------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    data: Dataset
+    url: str
+    concurrency: int | None
+    proxy: CountingProxy | None = None
+
+    @property
+    def work(self) -> Path:
+        return self.data.work
+
+    def fresh(self, name: str) -> Path:
+        path = self.work / "dl" / name
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def run(self, client: str, op: str, source: str, target: Path, payload: int
+            ) -> Measurement:
+        settle_disk()
+        return run_child(client, op, source, target, self.url, self.work, payload,
+                         self.concurrency if client == "ours" else None, self.proxy)
+
+    def small_up(self, client: str, n: int) -> Measurement:
+        remote = f"up-{client}-{n}-small"
+        sizes = self.data.sizes
+        result = self.run(client, "upload", str(self.data.small_local), Path(remote),
+                          sizes.small_count * sizes.small_size)
+        check_tree(self.data.region / remote, self.data)
+        shutil.rmtree(self.data.region / remote)
+        return result
+
+    def small_down(self, client: str, n: int) -> Measurement:
+        local = self.fresh(f"{client}-{n}-small")
+        sizes = self.data.sizes
+        result = self.run(client, "download", "bench/small", local,
+                          sizes.small_count * sizes.small_size)
+        check_tree(local / "bench" / "small", self.data)
+        shutil.rmtree(local)
+        return result
+
+    def big_up(self, client: str, n: int) -> Measurement:
+        remote = f"up-{client}-{n}-big"
+        result = self.run(client, "upload", str(self.data.big_local), Path(remote),
+                          self.data.sizes.big_size)
+        check_big(self.data.region / remote / "big.bin", self.data)
+        shutil.rmtree(self.data.region / remote)
+        return result
+
+    def big_down(self, client: str, n: int) -> Measurement:
+        local = self.fresh(f"{client}-{n}-big")
+        result = self.run(client, "download", "bench/big.bin", local, self.data.sizes.big_size)
+        check_big(local / "bench" / "big.bin", self.data)
+        shutil.rmtree(local)
+        return result
+
+    def member(self, client: str, n: int) -> Measurement:
+        local = self.fresh(f"{client}-{n}-member")
+        result = self.run(client, "download", "bench-task/output.zip/stdout.txt", local,
+                          len(self.data.stdout))
+        check_member(local, self.data)
+        shutil.rmtree(local)
+        return result
+
+
+def best_of(repeat: int, measure: Callable[[int], Measurement]) -> Measurement:
+    runs = [measure(n) for n in range(repeat)]
+    return min(runs, key=lambda m: m.seconds)
+
+
+def curl_reference(url: str, data: Dataset, repeat: int) -> Measurement | None:
+    """`curl -s -o /dev/null` of the big file's signed URL: what loopback allows."""
+    import httpx
+
+    curl = shutil.which("curl")
+    if curl is None:
+        return None
+    signed = httpx.get(f"{url}/storage/signed-urls", headers={"X-API-Key": KEY},
+                       params={"paths": ["bench/big.bin"], "operation": "download"}).json()[0]
+    timer = ["/usr/bin/time", "-f", "@@RSS %M"] if os.path.exists("/usr/bin/time") else []
+    runs = []
+    for _ in range(repeat):
+        settle_disk()
+        proc = subprocess.run(timer + [curl, "-s", "-o", "/dev/null", "-w",
+                                       "%{time_total} %{size_download} %{http_code}", signed],
+                              capture_output=True, text=True, check=True)
+        seconds, size, status = proc.stdout.split()
+        check(status == "200" and int(size) == data.sizes.big_size, f"curl got {proc.stdout}")
+        rss = re.search(r"@@RSS (\d+)", proc.stderr)
+        kib = int(rss[1]) if rss else 0
+        runs.append(Measurement(float(seconds), int(size), kib / 1024, 0.0))
+    return min(runs, key=lambda m: m.seconds)
+
+
+# -- the report -------------------------------------------------------------------------------
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def print_table(rows: list[Row], curl: Measurement | None) -> None:
+    print("| operation | ours (s) | inductiva (s) | ours MB/s | inductiva MB/s "
+          "| ratio (theirs/ours) | ours peak RSS (MiB) | inductiva peak RSS (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        ours, theirs = row.results.get("ours"), row.results.get("inductiva")
+        ratio = theirs.seconds / ours.seconds if ours and theirs else None
+        print(f"| {row.label} | {fmt(ours and ours.seconds, '.3f')} "
+              f"| {fmt(theirs and theirs.seconds, '.3f')} "
+              f"| {fmt(ours and ours.mb_per_s, '.1f')} | {fmt(theirs and theirs.mb_per_s, '.1f')} "
+              f"| {fmt(ratio, '.2f')}{'×' if ratio else ''} "
+              f"| {fmt(ours and ours.peak_rss_mib, '.0f')} "
+              f"| {fmt(theirs and theirs.peak_rss_mib, '.0f')} |")
+    if curl is not None:
+        ours = next((r.results.get("ours") for r in rows if r.op == "big-down"), None)
+        fraction = f"ours = {curl.seconds / ours.seconds:.2f}× curl" if ours else ""
+        print(f"| reference: curl -o /dev/null, same signed URL | {curl.seconds:.3f} | "
+              f"| {curl.mb_per_s:.1f} | | {fraction} | {curl.peak_rss_mib:.0f} (curl) | |")
+
+
+def print_details(rows: list[Row], data: Dataset) -> None:
+    floors = {c: m.import_rss_mib for row in rows for c, m in row.results.items()}
+    print("\nPeak RSS right after the imports (the floor of the RSS figures above): "
+          + ", ".join(f"{c} {mib:.0f} MiB" for c, mib in floors.items()))
+    member = next((r for r in rows if r.op == "member"), None)
+    if member is None:
+        return
+    print(f"\nMember read through the counting proxy: stdout.txt is {len(data.stdout):,} B, "
+          f"{data.stdout_compressed:,} B compressed, in a {data.sizes.big_size / MB:,.0f} MB "
+          "archive.\n")
+    print("| client | bytes received | over compressed size | requests |")
+    print("|---|---:|---:|---|")
+    for client, m in member.results.items():
+        print(f"| {client} | {m.wire_bytes:,} | {m.wire_bytes - data.stdout_compressed:+,} "
+              f"| {len(m.requests)}: {', '.join(m.requests)} |")
+
+
+def print_targets(rows: list[Row], curl: Measurement | None, data: Dataset) -> None:
+    get = {r.op: r.results for r in rows}
+    lines = []
+
+    def speedup(op: str) -> None:
+        res = get.get(op, {})
+        if "ours" in res and "inductiva" in res:
+            ratio = res["inductiva"].seconds / res["ours"].seconds
+            lines.append((ratio >= SMALL_SPEEDUP,
+                          f"{op}: ours {ratio:.2f}× faster than inductiva (target ≥ "
+                          f"{SMALL_SPEEDUP:g}×)"))
+
+    speedup("small-up")
+    speedup("small-down")
+    ours_down = get.get("big-down", {}).get("ours")
+    if ours_down and curl:
+        fraction = curl.seconds / ours_down.seconds
+        lines.append((fraction >= CURL_FRACTION, f"big-down: ours at {fraction:.2f}× curl's "
+                      f"speed (target ≥ {CURL_FRACTION:g}×)"))
+    for op in ("big-up", "big-down"):
+        ours = get.get(op, {}).get("ours")
+        if ours:
+            lines.append((ours.peak_rss_mib < BIG_RSS_MIB, f"{op}: ours peak RSS "
+                          f"{ours.peak_rss_mib:.0f} MiB (target < {BIG_RSS_MIB} MiB)"))
+    ours_member = get.get("member", {}).get("ours")
+    if ours_member:
+        limit = data.stdout_compressed + MEMBER_SLACK
+        lines.append((ours_member.wire_bytes <= limit,
+                      f"member: ours received {ours_member.wire_bytes:,} B (target ≤ compressed "
+                      f"{data.stdout_compressed:,} B + {MEMBER_SLACK // 1024} KiB metadata)"))
+    print("\nTargets:")
+    for ok, text in lines:
+        print(f"- [{'x' if ok else ' '}] {'met' if ok else 'MISSED'}: {text}")
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+LABELS = {
+    "small-up": "upload {n:,} files × {kb:g} KB",
+    "small-down": "download {n:,} files × {kb:g} KB",
+    "big-up": "upload 1 file of {mb:,} MB",
+    "big-down": "download 1 file of {mb:,} MB",
+    "member": "member stdout.txt ({member_kb:g} KB) from a {mb:,} MB output.zip",
+}
+
+
+def needed_disk(sizes: Sizes, ops: set[str]) -> int:
+    big = sizes.big_size
+    need = 2 * big if ops & {"big-up", "big-down", "member"} else 0  # source + one copy
+    need += big if "member" in ops else 0  # the archive
+    return need + 4 * sizes.small_count * sizes.small_size + 500 * MB
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200 files and 100 MB")
+    parser.add_argument("--only", nargs="+", choices=OPS, default=list(OPS), metavar="OP",
+                        help=f"operations to run, of {', '.join(OPS)}")
+    parser.add_argument("--clients", nargs="+", choices=CLIENTS, default=list(CLIENTS))
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the fastest counts")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="our client's concurrency (default: the client's default)")
+    parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()),
+                        help="where the temporary data goes")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data")
+    args = parser.parse_args(argv)
+    if "inductiva" in args.clients and not os.access(client_python("inductiva"), os.X_OK):
+        parser.error("the inductiva client venv is missing: run `make inductiva-client` or "
+                     "set INDUCTIVA_CLIENT_PYTHON (or pass --clients ours)")
+    sizes = QUICK if args.quick else FULL
+    ops = set(args.only)
+    free = shutil.disk_usage(args.tmp).free
+    if free < needed_disk(sizes, ops):
+        parser.error(f"{args.tmp} has {free / 1e9:.1f} GB free; this run needs "
+                     f"{needed_disk(sizes, ops) / 1e9:.1f} GB (try --quick or --tmp)")
+
+    began = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="bench-transfers-", dir=args.tmp))
+    data = Dataset(work, sizes)
+    rows = [Row(op, LABELS[op].format(n=sizes.small_count, kb=sizes.small_size / 1000,
+                                      mb=sizes.big_size // MB,
+                                      member_kb=sizes.member_size / 1000))
+            for op in OPS if op in ops]
+    curl = None
+    try:
+        print(f"preparing data in {work} ...", file=sys.stderr)
+        prepare(data, ops)
+        with server_process(work / "server", work / "server.log") as url:
+            bench = Bench(data, url, args.concurrency)
+            for row in rows:
+                if row.op == "member":
+                    continue
+                for client in args.clients:
+                    print(f"{row.op}: {client} ...", file=sys.stderr)
+                    measure = getattr(bench, row.op.replace("-", "_"))
+                    row.results[client] = best_of(
+                        args.repeat, lambda n, m=measure, c=client: m(c, n))
+            if "big-down" in ops:
+                curl = curl_reference(url, data, args.repeat)
+        if "member" in ops:
+            proxy = CountingProxy()
+            try:
+                with server_process(work / "server", work / "server-proxied.log",
+                                    public_url=proxy.url) as url:
+                    host, port = re.fullmatch(r"http://([^:/]+):(\d+)", url).groups()
+                    proxy.target = (host, int(port))
+                    bench = Bench(data, proxy.url, args.concurrency, proxy)
+                    row = next(r for r in rows if r.op == "member")
+                    for client in args.clients:
+                        print(f"member: {client} ...", file=sys.stderr)
+                        row.results[client] = best_of(
+                            args.repeat, lambda n, c=client: bench.member(c, n))
+            finally:
+                proxy.close()
+    finally:
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}; each cell is the fastest "
+          f"of {args.repeat} run(s) in a fresh process; times exclude interpreter start-up and "
+          "imports. MB = 10^6 bytes. The member row runs through the counting proxy.\n")
+    print_table(rows, curl)
+    print_details(rows, data)
+    print_targets(rows, curl, data)
+    print(f"\nTotal run time: {time.monotonic() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child_main(json.loads(sys.argv[2]))
+    else:
+        sys.exit(main())

@@ -1,0 +1,336 @@
+"""StorageBrowser: a folder tree and a paged table of the storage, in a cell or the sidebar."""
+
+from __future__ import annotations
+
+import posixpath
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import traitlets
+
+from .. import storage
+from ..protocol.paths import split_path
+from ..storage import CancelToken, StorageClient, TransferCancelled
+from ..storage._listing import find
+from ..storage._zipmembers import IMPLIED_PREFIX
+from ._rpc import RpcWidget, bundle, rpc
+
+TASK_FILES = {"input.zip", "output.zip"}
+TREE_LIMIT = 2000
+SEARCH_BATCH = 50
+
+
+def _zip_split(path: str) -> tuple[str, str] | None:
+    """(archive, folder inside it) when `path` is a .zip or lies inside one."""
+    segments = split_path(path)
+    for i, segment in enumerate(segments):
+        if segment.lower().endswith(".zip"):
+            return "/".join(segments[: i + 1]), "/".join(segments[i + 1 :])
+    return None
+
+
+def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {
+        "name": entry["name"].rstrip("/"),
+        "path": path,
+        "kind": kind,
+        "is_dir": kind in ("folder", "task", "zip", "member_dir"),
+        "size": entry.get("size_bytes", entry.get("size")),
+        "created": entry.get("creation_time"),
+        "provider": entry.get("provider_id", ""),
+        "region": entry.get("region", ""),
+        "compressed_size": entry.get("compressed_size"),
+        "compress_type": entry.get("compress_type"),
+    }
+
+
+class StorageBrowser(RpcWidget):
+    """Browse the storage: a folder tree, a sortable paged table, search and actions.
+
+    Args:
+        path: folder to open first ("/" for the root).
+        client: a `StorageClient` (default: the one from INDUCTIVA_API_URL/KEY).
+        region: region to show ("" for the server's default, "all" for every region).
+        folder_sizes: compute folder sizes (and their share of the monthly cost).
+        height: height of the widget in pixels.
+    """
+
+    _esm = bundle("storage_browser.js")
+    _css = bundle("styles.css")
+
+    path = traitlets.Unicode("/").tag(sync=True)
+    region = traitlets.Unicode("").tag(sync=True)
+    regions = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    folder_sizes = traitlets.Bool(True).tag(sync=True)
+    height = traitlets.Int(520).tag(sync=True)
+    storage_used = traitlets.Int(0).tag(sync=True)
+    monthly_cost = traitlets.Float(0.0).tag(sync=True)
+    currency = traitlets.Unicode("USD").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    # Bumped to make the view fetch its pages again (after a change from Python).
+    version = traitlets.Int(0).tag(sync=True)
+
+    def __init__(self, path: str = "/", client: StorageClient | None = None, *,
+                 region: str = "", folder_sizes: bool = True, height: int = 520,
+                 **kwargs: Any) -> None:
+        unknown = set(kwargs) - set(self.trait_names())
+        if unknown:
+            raise TypeError(f"StorageBrowser got unexpected arguments: {sorted(unknown)}")
+        super().__init__(client=client, path=self._normal(path), region=region,
+                         folder_sizes=folder_sizes, height=height, **kwargs)
+        self._task_cache: dict[str, bool] = {}
+        self._searches: dict[str, CancelToken] = {}
+        self._select_callbacks: list[Callable[[list[str]], None]] = []
+        self._sidecar = None
+        self.observe(self._notify_select, names="selected")
+        self._load_header()
+
+    @staticmethod
+    def _normal(path: str) -> str:
+        return "/".join(split_path(path)) or "/"
+
+    # -- Python API -----------------------------------------------------------------
+
+    def on_select(self, callback: Callable[[list[str]], None]) -> None:
+        """Call `callback(paths)` whenever the selection changes."""
+        self._select_callbacks.append(callback)
+
+    def _notify_select(self, change: dict) -> None:
+        for callback in self._select_callbacks:
+            callback(list(change["new"]))
+
+    def navigate(self, path: str) -> None:
+        """Show another folder (or the inside of a .zip)."""
+        self.path = self._normal(path)
+        self.selected = []
+
+    def refresh(self) -> None:
+        """Re-read the current folder and the storage totals."""
+        self._task_cache.clear()
+        self._load_header()
+        self.version += 1
+
+    def to_dataframe(self):
+        """The current folder's full listing as a typed pandas DataFrame."""
+        from .dataframes import members_dataframe, storage_dataframe
+
+        inside = _zip_split(self.path) if self.path != "/" else None
+        if inside:
+            return members_dataframe(*inside, client=self.client, region=self._region())
+        return storage_dataframe(self.path, client=self.client, region=self._region(),
+                                 folder_sizes=self.folder_sizes)
+
+    def show_in_sidebar(self, title: str = "Inductiva storage") -> None:
+        """Show this browser in JupyterLab's right panel (reuses the panel if open)."""
+        from IPython.display import display
+        from sidecar import Sidecar
+
+        if self._sidecar is None:
+            self._sidecar = Sidecar(title=title, anchor="right")
+        with self._sidecar:
+            self._sidecar.clear_output()
+            display(self)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _region(self, region: str | None = None) -> str | None:
+        region = self.region if region is None else region
+        return region or None
+
+    def _load_header(self) -> None:
+        try:
+            self.storage_used = self.client.storage_size()
+            cost = self.client.storage_cost()
+            self.monthly_cost = float(cost.get("estimated_monthly_cost") or 0.0)
+            self.currency = cost.get("currency") or "USD"
+            self.error = ""
+        except storage.StorageError as exc:
+            self.error = f"Cannot read the storage totals: {exc}"
+
+    def _is_task(self, folder: str) -> bool:
+        known = self._task_cache.get(folder)
+        if known is None:
+            try:
+                names = {e["name"] for e in self.client.list_contents(
+                    folder, per_page=100, region=self._region())["contents"]}
+            except storage.StorageError:
+                names = set()
+            known = bool(names & TASK_FILES)
+            self._task_cache[folder] = known
+        return known
+
+    def _kind(self, entry: dict[str, Any]) -> str:
+        if entry["is_directory"]:
+            return "folder"
+        return "zip" if entry["name"].lower().endswith(".zip") else "file"
+
+    # -- calls from the view ----------------------------------------------------------
+
+    @rpc
+    def page(self, path: str, page: int = 1, per_page: int = 100,
+             sort_by: str = "name", order: str = "asc", filter: str = "",
+             region: str | None = None) -> dict[str, Any]:
+        """One page of a folder or an archive folder, with totals for the header."""
+        path = self._normal(path)
+        inside = _zip_split(path) if path != "/" else None
+        if inside:
+            return self._member_page(*inside, page, per_page, sort_by, order, filter, region)
+        listing = self.client.list_contents(
+            path, sort_by=sort_by, order=order, page=page, per_page=per_page,
+            recursive=self.folder_sizes, path_filter=filter or None,
+            region=self._region(region))
+        self.regions = list(listing.get("available_regions") or [])
+        base = "" if path == "/" else path
+        rows = []
+        for entry in listing["contents"]:
+            full = posixpath.join(base, entry["name"]) if base else entry["name"]
+            rows.append(_row(full, entry, self._kind(entry)))
+        if not base:
+            folders = [r for r in rows if r["kind"] == "folder"]
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                for row, is_task in zip(folders, pool.map(self._is_task,
+                                                          [r["path"] for r in folders]),
+                                        strict=True):
+                    if is_task:
+                        row["kind"] = "task"
+        for row in rows:
+            row["cost"] = (self.monthly_cost * row["size"] / self.storage_used
+                           if row["size"] and self.storage_used else None)
+        return {"total": listing["total_files"], "rows": rows, "path": path}
+
+    def _member_page(self, archive: str, inner: str, page: int, per_page: int, sort_by: str,
+                     order: str, filter: str, region: str | None) -> dict[str, Any]:
+        reply = self.client.zip_contents(archive, inner, False, self._region(region))
+        entries = reply["contents"]
+        if filter:
+            entries = [e for e in entries if filter.lower() in e["name"].lower()]
+        keys = {"name": lambda e: e["name"].lower(), "size": lambda e: e.get("size") or -1,
+                "creation_time": lambda e: e.get("creation_time") or ""}
+        entries = sorted(entries, key=keys.get(sort_by, keys["name"]),
+                         reverse=order == "desc")
+        start = (page - 1) * per_page
+        rows = []
+        for entry in entries[start : start + per_page]:
+            name = entry["name"].rstrip("/")
+            full = "/".join(p for p in (archive, inner.strip("/"), name) if p)
+            rows.append(_row(full, entry, "member_dir" if entry["name"].endswith("/")
+                             else "member"))
+        return {"total": len(entries), "rows": rows, "path": f"{archive}/{inner}".rstrip("/"),
+                "archive": archive, "archive_size": reply.get("size"),
+                "implied_prefix": IMPLIED_PREFIX.get(posixpath.basename(archive), "")}
+
+    @rpc
+    def children(self, path: str, region: str | None = None) -> dict[str, Any]:
+        """Tree nodes under `path`: folders, and .zip archives that open like folders."""
+        path = self._normal(path)
+        inside = _zip_split(path) if path != "/" else None
+        nodes = []
+        if inside:
+            archive, inner = inside
+            for entry in self.client.zip_contents(archive, inner, False,
+                                                  self._region(region))["contents"]:
+                if entry["name"].endswith("/"):
+                    name = entry["name"].rstrip("/")
+                    nodes.append({"name": name, "path": f"{path}/{name}",
+                                  "kind": "member_dir"})
+            return {"nodes": nodes, "truncated": False}
+        base = "" if path == "/" else path
+        count = 0
+        for entry in self.client.iter_contents(path, sort_by="name", order="asc",
+                                               max_results=TREE_LIMIT,
+                                               region=self._region(region)):
+            count += 1
+            kind = self._kind(entry)
+            if kind in ("folder", "zip"):
+                full = posixpath.join(base, entry["name"]) if base else entry["name"]
+                if kind == "folder" and not base and self._task_cache.get(full):
+                    kind = "task"
+                nodes.append({"name": entry["name"], "path": full, "kind": kind})
+        return {"nodes": nodes, "truncated": count >= TREE_LIMIT}
+
+    @rpc
+    def describe(self, paths: list[str]) -> dict[str, Any]:
+        """What a delete would remove: each path's kind and size, and the total."""
+        items = []
+        for path in paths:
+            if _zip_split(path) and not path.lower().endswith(".zip"):
+                raise storage.InvalidPathError(
+                    f"{path} is inside an archive; archives cannot be changed member by member")
+            entry = storage.stat(path, self._region(), client=self.client)
+            items.append({"path": path, "is_dir": entry["is_directory"],
+                          "size": entry.get("size_bytes")})
+        return {"items": items, "total": sum(i["size"] or 0 for i in items)}
+
+    @rpc
+    def delete(self, paths: list[str]) -> dict[str, Any]:
+        """Remove the paths; the listing and totals are refreshed."""
+        self.describe(paths)  # refuses members of archives before anything is removed
+        done = []
+        try:
+            for path in paths:
+                storage.remove(path, self._region(), client=self.client)
+                done.append(path)
+        finally:
+            self.selected = [p for p in self.selected if p not in done]
+            self.refresh()
+        return {"deleted": done}
+
+    @rpc
+    def copy(self, paths: list[str], target: str) -> dict[str, Any]:
+        """Copy the paths into the folder `target`, server-side."""
+        target = "/".join(split_path(target, allow_root=False))
+        copied = []
+        try:
+            for path in paths:
+                if _zip_split(path) and not path.lower().endswith(".zip"):
+                    raise storage.InvalidPathError(
+                        f"{path} is inside an archive; download it instead")
+                destination = f"{target}/{posixpath.basename(path)}"
+                storage.copy(path, destination, self._region(), client=self.client)
+                copied.append(destination)
+        finally:
+            self.refresh()
+        return {"copied": copied}
+
+    @rpc
+    def search(self, query: str, path: str = "/", token: str = "") -> dict[str, Any]:
+        """Start a search by name beneath `path`; results arrive as `search` events."""
+        cancel = CancelToken()
+        self._searches[token] = cancel
+        threading.Thread(target=self._run_search, args=(query, path, token, cancel),
+                         daemon=True, name="storage-search").start()
+        return {"started": token}
+
+    def _run_search(self, query: str, path: str, token: str, cancel: CancelToken) -> None:
+        batch: list[dict[str, Any]] = []
+        error = None
+        try:
+            for entry in find(self.client, query, path, self._region(), 1000, cancel):
+                batch.append(_row(entry["path"], entry, self._kind(entry)))
+                if len(batch) >= SEARCH_BATCH:
+                    self.emit("search", token=token, rows=batch, done=False)
+                    batch = []
+        except TransferCancelled:
+            return
+        except storage.StorageError as exc:
+            error = str(exc)
+        finally:
+            self._searches.pop(token, None)
+        self.emit("search", token=token, rows=batch, done=True, error=error)
+
+    @rpc
+    def cancel_search(self, token: str) -> dict[str, Any]:
+        cancel = self._searches.pop(token, None)
+        if cancel is not None:
+            cancel.cancel()
+        return {"cancelled": cancel is not None}
+
+    @rpc
+    def reload(self) -> dict[str, Any]:
+        """Refresh totals (the view re-fetches its pages itself)."""
+        self._task_cache.clear()
+        self._load_header()
+        return {"storage_used": self.storage_used, "monthly_cost": self.monthly_cost}
