@@ -1,25 +1,26 @@
 """Transfer speed and memory: our httpx client against the unmodified `inductiva==0.18.12`.
 
 Both clients talk to the same bundled server (its own process, on 127.0.0.1) about the same
-data. Each measured operation runs in a fresh subprocess, which imports its client, says
-it is ready, and then times only the operation (client construction included, imports
-not) and reports its own peak RSS. Every result is checked (file counts, sizes, contents,
+data. Each measured operation runs in a fresh subprocess, which imports its client, says it
+is ready, then times only the operation (building the client included, imports not) and
+reports its peak RSS and CPU time. Every result is checked (file count, sizes, contents,
 sha256 of the big file) so that a failure cannot pass for a fast run.
 
 Operations: 1,000 files of 10 KB up and down, one 1 GB file up and down, and one ~100 KB
 deflated member (`stdout.txt`) read out of a 1 GB task `output.zip`. For the member read,
-both clients and the server's signed URLs go through a byte-counting TCP proxy, which
-gives the bytes received over the wire. `curl -s -o /dev/null` of the 1 GB signed URL is
-the loopback reference. A Markdown table and the targets met or missed are printed.
+both clients and the server's signed URLs go through a byte-counting TCP proxy, which gives
+the bytes received over the wire. `curl` of the 1 GB signed URL is the loopback reference.
+Prints a Markdown table, where the CPU time went (client vs. server), and which targets
+were met.
 
-Run from the repository root (about 2-3 minutes on 2 cores; needs ~4.5 GB of free disk):
+Run from the repository root (about 2 minutes on 2 cores; needs ~4.5 GB of free disk):
 
     .venv/bin/python benchmarks/transfers.py [--quick] [--only small-up big-down ...]
         [--clients ours inductiva] [--repeat N] [--concurrency N] [--tmp DIR] [--keep]
 
 `--quick` uses 200 files and 100 MB. The reference client is found through
 `INDUCTIVA_CLIENT_PYTHON`, else `.venv-inductiva/bin/python` (`make inductiva-client`).
-MB means 10^6 bytes; RSS is reported in MiB.
+MB means 10^6 bytes; RSS is in MiB. Linux only (/proc is read for RSS and CPU time).
 """
 
 from __future__ import annotations
@@ -73,12 +74,15 @@ QUICK = Sizes(small_count=200, small_size=10 * 1000, big_size=100 * MB)
 
 @dataclass
 class Measurement:
-    """One operation by one client: time and memory reported by its subprocess."""
+    """One operation by one client (or curl)."""
 
-    seconds: float
+    seconds: float  # wall time of the operation, building the client included
     payload_bytes: int
     peak_rss_mib: float
-    import_rss_mib: float
+    import_rss_mib: float = 0.0  # peak RSS when ready, before the operation
+    setup_seconds: float = 0.0  # of `seconds`: building our StorageClient
+    client_cpu: float = 0.0  # CPU seconds of the client process during the operation
+    server_cpu: float = 0.0  # CPU seconds of the server process meanwhile
     wire_bytes: int | None = None  # server -> client, when run through the proxy
     requests: list[str] = field(default_factory=list)
 
@@ -91,63 +95,68 @@ class Measurement:
 class Row:
     op: str
     label: str
-    results: dict[str, Measurement] = field(default_factory=dict)
+    results: dict[str, Measurement] = field(default_factory=dict)  # the fastest run
+    runs: dict[str, list[float]] = field(default_factory=dict)  # every run's seconds
 
 
-# -- the child side: one operation with one client ------------------------------------------
+# -- /proc readings, usable in both venvs -----------------------------------------------------
 
 
 def peak_rss_kib() -> int:
-    """This process's peak RSS: VmHWM, since Linux's ru_maxrss includes the parent's.
+    """This process's peak RSS (VmHWM).
 
-    A child started with fork/vfork + exec keeps, in ru_maxrss (and so in RUSAGE_CHILDREN
-    and `time -v`), the high-water mark of the parent's memory at exec time.
+    Not ru_maxrss: on Linux a child started with (v)fork + exec keeps in ru_maxrss, and so in
+    RUSAGE_CHILDREN and `time -v`, the parent's high-water mark at the time of the exec.
     """
-    with suppress(OSError), open("/proc/self/status") as status:
-        found = re.search(r"VmHWM:\s+(\d+) kB", status.read())
-        if found:
-            return int(found[1])
-    import resource
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status.read())[1])
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU time of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- the child side: one operation with one client --------------------------------------------
 
 
 def child_main(spec: dict) -> None:
     """Run one operation (in the client's own interpreter) and print a RESULT line."""
-    if spec["client"] == "inductiva":
-        socket.setdefaulttimeout(10)  # `import inductiva` asks pypi.org; offline it must fail fast
+    ours = spec["client"] == "ours"
+    if ours:
+        import inductiva_widgets.storage as storage
+    else:
+        socket.setdefaulttimeout(10)  # `import inductiva` asks pypi.org; offline: fail fast
         import inductiva
 
         socket.setdefaulttimeout(None)
         storage = inductiva.storage
-        client_kw: dict = {}
-    else:
-        import inductiva_widgets.storage as storage
-
-        options = {"concurrency": spec["concurrency"]} if spec.get("concurrency") else {}
-        client_kw = {"progress": False}
-
     import_rss = peak_rss_kib()
     print(READY, flush=True)
     sys.stdin.readline()  # the parent resets the proxy's counters, then says go
-    start = time.perf_counter()
-    if spec["client"] == "ours":
-        client_kw["client"] = storage.StorageClient(spec["url"], spec["key"], **options)
-    try:
-        if spec["op"] == "upload":
-            storage.upload(spec["source"], spec["target"], **client_kw)
-        else:
-            storage.download(spec["source"], spec["target"], decompress=False, **client_kw)
-    finally:
-        if "client" in client_kw:
-            client_kw["client"].close()
-    seconds = time.perf_counter() - start
-    peak = peak_rss_kib()
-    print(RESULT + json.dumps({"seconds": seconds, "peak_rss_kib": peak,
+
+    start, cpu_start = time.perf_counter(), cpu_seconds()
+    kwargs: dict = {}
+    if ours:
+        options = {"concurrency": spec["concurrency"]} if spec["concurrency"] else {}
+        kwargs = {"progress": False,
+                  "client": storage.StorageClient(spec["url"], spec["key"], **options)}
+    setup = time.perf_counter() - start
+    if spec["op"] == "upload":
+        storage.upload(spec["source"], spec["target"], **kwargs)
+    else:
+        storage.download(spec["source"], spec["target"], decompress=False, **kwargs)
+    if ours:
+        kwargs["client"].close()
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
+    print(RESULT + json.dumps({"seconds": seconds, "setup_seconds": setup, "cpu": cpu,
+                               "peak_rss_kib": peak_rss_kib(),
                                "import_rss_kib": import_rss}), flush=True)
 
 
-# -- a byte-counting TCP proxy ---------------------------------------------------------------
+# -- a byte-counting TCP proxy ----------------------------------------------------------------
 
 
 class CountingProxy:
@@ -179,6 +188,7 @@ class CountingProxy:
             time.sleep(0.01)
 
     def requests(self) -> list[str]:
+        """The requests seen since the last reset, as "METHOD /path"."""
         with self._lock:
             return [f"{m[1].decode()} {m[2].decode()}" for seen in self._seen
                     for m in self.REQUEST_LINE.finditer(bytes(seen))]
@@ -195,8 +205,7 @@ class CountingProxy:
             upstream = socket.create_connection(self.target)
             for sock in (conn, upstream):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            seen = bytearray()
-            pumps_left = [2]
+            seen, pumps_left = bytearray(), [2]
             with self._lock:
                 self._open += 1
                 self._seen.append(seen)
@@ -206,7 +215,7 @@ class CountingProxy:
 
     def _pump(self, src: socket.socket, dst: socket.socket, downstream: bool,
               seen: bytearray, pumps_left: list[int]) -> None:
-        try:
+        with suppress(OSError):
             while data := src.recv(256 * 1024):
                 dst.sendall(data)
                 with self._lock:
@@ -216,27 +225,29 @@ class CountingProxy:
                         self.up += len(data)
                         if len(seen) < self.KEEP_UPSTREAM:
                             seen += data
-        except OSError:
-            pass
         with suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
         with self._lock:
             pumps_left[0] -= 1
             last = pumps_left[0] == 0
-            if last:
-                self._open -= 1
+            self._open -= last
         if last:
-            conn_a, conn_b = src, dst
-            conn_a.close()
-            conn_b.close()
+            src.close()
+            dst.close()
 
 
 # -- the server, in its own process -----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+
 @contextmanager
-def server_process(root: Path, log: Path, public_url: str | None = None) -> Iterator[str]:
-    """The bundled server on a free port; yields its URL."""
+def server_process(root: Path, log: Path, public_url: str | None = None) -> Iterator[Server]:
+    """The bundled server on a free port, in its own process."""
     command = [sys.executable, "-m", "inductiva_widgets", "serve", "--root", str(root),
                "--port", "0", "--api-key", KEY]
     if public_url:
@@ -249,7 +260,7 @@ def server_process(root: Path, log: Path, public_url: str | None = None) -> Iter
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{log.read_text()}")
             time.sleep(0.05)
-        yield found[1]
+        yield Server(found[1], proc.pid)
     finally:
         proc.terminate()
         try:
@@ -259,6 +270,30 @@ def server_process(root: Path, log: Path, public_url: str | None = None) -> Iter
             proc.wait()
 
 
+def signed_url(api_url: str, path: str, operation: str) -> str:
+    import httpx
+
+    response = httpx.get(f"{api_url}/storage/signed-urls", headers={"X-API-Key": KEY},
+                         params={"paths": [path], "operation": operation}, timeout=30)
+    response.raise_for_status()
+    return response.json()[0]
+
+
+def warm_up(api_url: str) -> None:
+    """One request of each kind, so that no client meets a cold server (lazy imports)."""
+    import httpx
+
+    with httpx.Client(base_url=api_url, headers={"X-API-Key": KEY}, timeout=30) as api:
+        api.get("/storage/contents", params={"path": "/"}).raise_for_status()
+        api.get("/storage/size").raise_for_status()
+        httpx.put(signed_url(api_url, "warm-up/x.bin", "upload"), content=b"x" * 1000
+                  ).raise_for_status()
+        url = signed_url(api_url, "warm-up/x.bin", "download")
+        httpx.head(url).raise_for_status()
+        httpx.get(url, headers={"Range": "bytes=0-9"}).raise_for_status()
+        api.delete("/storage/", params={"path": "warm-up/"}).raise_for_status()
+
+
 # -- test data --------------------------------------------------------------------------------
 
 
@@ -266,34 +301,36 @@ def server_process(root: Path, log: Path, public_url: str | None = None) -> Iter
 class Dataset:
     work: Path
     sizes: Sizes
-
-    @property
-    def region(self) -> Path:
-        from inductiva_widgets.server.config import user_id_for
-
-        return self.work / "server" / "users" / user_id_for(KEY) / REGION
-
-    small_local: Path = field(init=False)
-    big_local: Path = field(init=False)
     small_digest: str = ""
     big_sha256: str = ""
     stdout: bytes = b""
     stdout_compressed: int = 0
 
-    def __post_init__(self) -> None:
-        self.small_local = self.work / "src" / "small"
-        self.big_local = self.work / "src" / "big.bin"
+    @property
+    def region(self) -> Path:
+        """The benchmark key's storage folder on the server's disk."""
+        from inductiva_widgets.server.config import user_id_for
+
+        return self.work / "server" / "users" / user_id_for(KEY) / REGION
+
+    @property
+    def small_local(self) -> Path:
+        return self.work / "src" / "small"
+
+    @property
+    def big_local(self) -> Path:
+        return self.work / "src" / "big.bin"
 
 
 def write_small_files(folder: Path, sizes: Sizes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True)
     rng = random.Random(1)
     for i in range(sizes.small_count):
         (folder / f"file_{i:05d}.dat").write_bytes(rng.randbytes(sizes.small_size))
 
 
 def write_big_file(path: Path, size: int) -> str:
-    """`size` bytes, every MiB different; returns the sha256."""
+    """`size` bytes in which every MiB differs; returns the sha256."""
     block = random.Random(2).randbytes(MiB)
     digest = hashlib.sha256()
     with open(path, "wb") as fh:
@@ -305,7 +342,7 @@ def write_big_file(path: Path, size: int) -> str:
 
 
 def stdout_text(size: int) -> bytes:
-    """A solver log: compresses like a real one (roughly 3:1)."""
+    """A solver log; deflates about 5:1, like real ones."""
     rng = random.Random(3)
     lines, total, step = [], 0, 0
     while total < size:
@@ -319,23 +356,23 @@ def stdout_text(size: int) -> bytes:
 
 def prepare(data: Dataset, ops: set[str]) -> None:
     """The local sources and, written straight into the server's storage, the downloads."""
-    sizes = data.sizes
     data.region.mkdir(parents=True)
     data.big_local.parent.mkdir(parents=True)
+    bench = data.region / "bench"
+    bench.mkdir()
     if ops & {"small-up", "small-down"}:
-        write_small_files(data.small_local, sizes)
+        write_small_files(data.small_local, data.sizes)
         data.small_digest = tree_digest(data.small_local)
-    if ops & {"small-down"}:
-        shutil.copytree(data.small_local, data.region / "bench" / "small")
+    if "small-down" in ops:
+        shutil.copytree(data.small_local, bench / "small")
     if ops & {"big-up", "big-down", "member"}:
-        data.big_sha256 = write_big_file(data.big_local, sizes.big_size)
+        data.big_sha256 = write_big_file(data.big_local, data.sizes.big_size)
     if "big-down" in ops:
-        (data.region / "bench").mkdir(parents=True, exist_ok=True)
-        os.link(data.big_local, data.region / "bench" / "big.bin")  # no second GB on disk
+        os.link(data.big_local, bench / "big.bin")  # the same inode: no second GB on disk
     if "member" in ops:
         archive = data.region / "bench-task" / "output.zip"
-        archive.parent.mkdir(parents=True, exist_ok=True)
-        data.stdout = stdout_text(sizes.member_size)
+        archive.parent.mkdir()
+        data.stdout = stdout_text(data.sizes.member_size)
         with zipfile.ZipFile(archive, "w") as zf:
             zf.write(data.big_local, "artifacts/big.bin", compress_type=zipfile.ZIP_STORED)
             zf.writestr("artifacts/stdout.txt", data.stdout,
@@ -384,8 +421,8 @@ def check_big(path: Path, data: Dataset) -> None:
 def check_member(folder: Path, data: Dataset) -> None:
     found = [p for p in folder.rglob("*") if p.is_file()]
     check(len(found) == 1 and found[0].name == "stdout.txt",
-          f"member download left {[str(p) for p in found]}")
-    check(found[0].read_bytes() == data.stdout, "stdout.txt content differs")
+          f"the member download left {[str(p) for p in found]}")
+    check(found[0].read_bytes() == data.stdout, "stdout.txt differs")
 
 
 # -- running one measured operation -----------------------------------------------------------
@@ -411,18 +448,16 @@ def child_env(work: Path, url: str) -> dict[str, str]:
     return env
 
 
-def run_child(client: str, op: str, source: str, target: Path, url: str, work: Path,
-              payload: int, concurrency: int | None = None,
+def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
               proxy: CountingProxy | None = None) -> Measurement:
     """One operation in a fresh subprocess; raises with the child's output on failure."""
-    spec = {"client": client, "op": op, "source": source, "target": str(target),
-            "url": url, "key": KEY, "concurrency": concurrency}
-    log = work / f"child-{client}-{op}.log"
+    spec = dict(spec, client=client, key=KEY)
+    log = work / f"child-{client}.log"
     with open(log, "w") as err:
         proc = subprocess.Popen(
             [client_python(client), str(Path(__file__).resolve()), "--child", json.dumps(spec)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
-            env=child_env(work, url), cwd=work)
+            env=child_env(work, spec["url"]), cwd=work)
     try:
         lines = []
         for line in proc.stdout:
@@ -431,21 +466,25 @@ def run_child(client: str, op: str, source: str, target: Path, url: str, work: P
                 break
         if proxy is not None:
             proxy.reset()
+        server_cpu = cpu_seconds(server.pid)
         proc.stdin.write("go\n")
         proc.stdin.flush()
         out, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
+        server_cpu = cpu_seconds(server.pid) - server_cpu
     except BaseException:
         proc.kill()
         proc.wait()
         raise
-    lines += out.splitlines()
+    lines += out.splitlines(keepends=True)
     reports = [json.loads(line[len(RESULT):]) for line in lines if line.startswith(RESULT)]
     if proc.returncode != 0 or not reports:
-        raise RuntimeError(f"{client} {op} failed (exit {proc.returncode}):\n"
-                           f"{''.join(lines)[-3000:]}\n{log.read_text()[-3000:]}")
+        raise RuntimeError(f"{client} {spec['op']} {spec['source']} failed (exit "
+                           f"{proc.returncode}):\n{''.join(lines)[-3000:]}\n"
+                           f"{log.read_text()[-3000:]}")
     report = reports[-1]
     result = Measurement(report["seconds"], payload, report["peak_rss_kib"] / 1024,
-                         report["import_rss_kib"] / 1024)
+                         report["import_rss_kib"] / 1024, report["setup_seconds"],
+                         report["cpu"], server_cpu)
     if proxy is not None:
         proxy.settle()
         result.wire_bytes = proxy.down
@@ -453,41 +492,36 @@ def run_child(client: str, op: str, source: str, target: Path, url: str, work: P
     return result
 
 
-def settle_disk() -> None:
-    """Write back dirty pages so that one operation's writes do not slow the next."""
-    os.sync()
-
-
 # -- the operations ---------------------------------------------------------------------------
 
 
 @dataclass
 class Bench:
+    """Runs each operation for one client and checks what it did."""
+
     data: Dataset
-    url: str
+    server: Server
     concurrency: int | None
+    api_url: str  # the server's, or the proxy's
     proxy: CountingProxy | None = None
 
-    @property
-    def work(self) -> Path:
-        return self.data.work
-
     def fresh(self, name: str) -> Path:
-        path = self.work / "dl" / name
+        path = self.data.work / "dl" / name
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
         return path
 
-    def run(self, client: str, op: str, source: str, target: Path, payload: int
+    def run(self, client: str, op: str, source: str, target: Path | str, payload: int
             ) -> Measurement:
-        settle_disk()
-        return run_child(client, op, source, target, self.url, self.work, payload,
-                         self.concurrency if client == "ours" else None, self.proxy)
+        os.sync()  # write back the last operation's pages before timing this one
+        spec = {"op": op, "source": source, "target": str(target), "url": self.api_url,
+                "concurrency": self.concurrency if client == "ours" else None}
+        return run_child(client, spec, self.server, self.data.work, payload, self.proxy)
 
     def small_up(self, client: str, n: int) -> Measurement:
         remote = f"up-{client}-{n}-small"
         sizes = self.data.sizes
-        result = self.run(client, "upload", str(self.data.small_local), Path(remote),
+        result = self.run(client, "upload", str(self.data.small_local), remote,
                           sizes.small_count * sizes.small_size)
         check_tree(self.data.region / remote, self.data)
         shutil.rmtree(self.data.region / remote)
@@ -504,7 +538,7 @@ class Bench:
 
     def big_up(self, client: str, n: int) -> Measurement:
         remote = f"up-{client}-{n}-big"
-        result = self.run(client, "upload", str(self.data.big_local), Path(remote),
+        result = self.run(client, "upload", str(self.data.big_local), remote,
                           self.data.sizes.big_size)
         check_big(self.data.region / remote / "big.bin", self.data)
         shutil.rmtree(self.data.region / remote)
@@ -526,32 +560,41 @@ class Bench:
         return result
 
 
-def best_of(repeat: int, measure: Callable[[int], Measurement]) -> Measurement:
-    runs = [measure(n) for n in range(repeat)]
-    return min(runs, key=lambda m: m.seconds)
+def measure_row(row: Row, bench: Bench, clients: list[str], repeat: int) -> None:
+    """Each client `repeat` times, interleaved; the fastest run of each counts."""
+    measure: Callable[[str, int], Measurement] = getattr(bench, row.op.replace("-", "_"))
+    runs: dict[str, list[Measurement]] = {c: [] for c in clients}
+    for n in range(repeat):
+        for client in clients:
+            print(f"  {row.op}: {client} (run {n + 1}/{repeat})", file=sys.stderr)
+            runs[client].append(measure(client, n))
+    for client, measured in runs.items():
+        row.results[client] = min(measured, key=lambda m: m.seconds)
+        row.runs[client] = [m.seconds for m in measured]
 
 
-def curl_reference(url: str, data: Dataset, repeat: int) -> Measurement | None:
-    """`curl -s -o /dev/null` of the big file's signed URL: what loopback allows."""
-    import httpx
-
+def curl_reference(server: Server, data: Dataset, repeat: int, to_file: bool
+                   ) -> Measurement | None:
+    """curl of the big file's signed URL, to /dev/null or to a file: what loopback allows."""
     curl = shutil.which("curl")
     if curl is None:
         return None
-    signed = httpx.get(f"{url}/storage/signed-urls", headers={"X-API-Key": KEY},
-                       params={"paths": ["bench/big.bin"], "operation": "download"}).json()[0]
-    timer = ["/usr/bin/time", "-f", "@@RSS %M"] if os.path.exists("/usr/bin/time") else []
+    url = signed_url(server.url, "bench/big.bin", "download")
+    target = data.work / "curl.bin" if to_file else Path(os.devnull)
     runs = []
     for _ in range(repeat):
-        settle_disk()
-        proc = subprocess.run(timer + [curl, "-s", "-o", "/dev/null", "-w",
-                                       "%{time_total} %{size_download} %{http_code}", signed],
+        os.sync()
+        server_cpu = cpu_seconds(server.pid)
+        proc = subprocess.run([curl, "-s", "-o", str(target), "-w",
+                               "%{time_total} %{size_download} %{http_code}", url],
                               capture_output=True, text=True, check=True)
         seconds, size, status = proc.stdout.split()
         check(status == "200" and int(size) == data.sizes.big_size, f"curl got {proc.stdout}")
-        rss = re.search(r"@@RSS (\d+)", proc.stderr)
-        kib = int(rss[1]) if rss else 0
-        runs.append(Measurement(float(seconds), int(size), kib / 1024, 0.0))
+        if to_file:
+            check_big(target, data)
+            target.unlink()
+        runs.append(Measurement(float(seconds), int(size), 0.0,
+                                server_cpu=cpu_seconds(server.pid) - server_cpu))
     return min(runs, key=lambda m: m.seconds)
 
 
@@ -562,62 +605,81 @@ def fmt(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def print_table(rows: list[Row], curl: Measurement | None) -> None:
+def print_table(rows: list[Row], curls: dict[str, Measurement]) -> None:
     print("| operation | ours (s) | inductiva (s) | ours MB/s | inductiva MB/s "
           "| ratio (theirs/ours) | ours peak RSS (MiB) | inductiva peak RSS (MiB) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         ours, theirs = row.results.get("ours"), row.results.get("inductiva")
-        ratio = theirs.seconds / ours.seconds if ours and theirs else None
+        ratio = f"{theirs.seconds / ours.seconds:.2f}×" if ours and theirs else "n/a"
         print(f"| {row.label} | {fmt(ours and ours.seconds, '.3f')} "
               f"| {fmt(theirs and theirs.seconds, '.3f')} "
               f"| {fmt(ours and ours.mb_per_s, '.1f')} | {fmt(theirs and theirs.mb_per_s, '.1f')} "
-              f"| {fmt(ratio, '.2f')}{'×' if ratio else ''} "
-              f"| {fmt(ours and ours.peak_rss_mib, '.0f')} "
+              f"| {ratio} | {fmt(ours and ours.peak_rss_mib, '.0f')} "
               f"| {fmt(theirs and theirs.peak_rss_mib, '.0f')} |")
-    if curl is not None:
-        ours = next((r.results.get("ours") for r in rows if r.op == "big-down"), None)
+    ours = next((r.results.get("ours") for r in rows if r.op == "big-down"), None)
+    for name, curl in curls.items():
         fraction = f"ours = {curl.seconds / ours.seconds:.2f}× curl" if ours else ""
-        print(f"| reference: curl -o /dev/null, same signed URL | {curl.seconds:.3f} | "
-              f"| {curl.mb_per_s:.1f} | | {fraction} | {curl.peak_rss_mib:.0f} (curl) | |")
+        print(f"| reference: {name}, same signed URL | {curl.seconds:.3f} (curl) | "
+              f"| {curl.mb_per_s:.1f} (curl) | | {fraction} | | |")
 
 
-def print_details(rows: list[Row], data: Dataset) -> None:
+def busy(m: Measurement) -> str:
+    """Server CPU over wall time; CPU time comes in 10 ms ticks, too coarse for short runs."""
+    return f"{m.server_cpu / m.seconds:.0%}" if m.seconds >= 0.25 else "—"
+
+
+def print_cpu(rows: list[Row], curls: dict[str, Measurement]) -> None:
+    print("\nWhere the time went (CPU seconds during the operation; 2 cores = 2 s per "
+          "wall second); a server busy near 100% (one core) is the bottleneck:\n")
+    print("| operation | client | wall (s) | client CPU (s) | server CPU (s) | server busy "
+          "| all runs (s) |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for row in rows:
+        for client, m in row.results.items():
+            setup = f" (building the client: {m.setup_seconds:.3f})" if client == "ours" else ""
+            runs = " / ".join(f"{t:.3f}" for t in row.runs[client])
+            print(f"| {row.op} | {client} | {m.seconds:.3f}{setup} | {m.client_cpu:.2f} "
+                  f"| {m.server_cpu:.2f} | {busy(m)} | {runs} |")
+    for name, m in curls.items():
+        print(f"| big-down | {name} | {m.seconds:.3f} | | {m.server_cpu:.2f} | {busy(m)} | |")
     floors = {c: m.import_rss_mib for row in rows for c, m in row.results.items()}
-    print("\nPeak RSS right after the imports (the floor of the RSS figures above): "
+    print("\nPeak RSS right after the imports (the floor of the RSS figures): "
           + ", ".join(f"{c} {mib:.0f} MiB" for c, mib in floors.items()))
+
+
+def print_member(rows: list[Row], data: Dataset) -> None:
     member = next((r for r in rows if r.op == "member"), None)
     if member is None:
         return
     print(f"\nMember read through the counting proxy: stdout.txt is {len(data.stdout):,} B, "
-          f"{data.stdout_compressed:,} B compressed, in a {data.sizes.big_size / MB:,.0f} MB "
-          "archive.\n")
-    print("| client | bytes received | over compressed size | requests |")
+          f"{data.stdout_compressed:,} B deflated, at the end of a "
+          f"{data.sizes.big_size / MB:,.0f} MB archive.\n")
+    print("| client | bytes received | beyond the compressed size | requests |")
     print("|---|---:|---:|---|")
     for client, m in member.results.items():
         print(f"| {client} | {m.wire_bytes:,} | {m.wire_bytes - data.stdout_compressed:+,} "
               f"| {len(m.requests)}: {', '.join(m.requests)} |")
 
 
-def print_targets(rows: list[Row], curl: Measurement | None, data: Dataset) -> None:
+def print_targets(rows: list[Row], curls: dict[str, Measurement], data: Dataset) -> None:
     get = {r.op: r.results for r in rows}
     lines = []
-
-    def speedup(op: str) -> None:
+    for op in ("small-up", "small-down"):
         res = get.get(op, {})
         if "ours" in res and "inductiva" in res:
             ratio = res["inductiva"].seconds / res["ours"].seconds
-            lines.append((ratio >= SMALL_SPEEDUP,
-                          f"{op}: ours {ratio:.2f}× faster than inductiva (target ≥ "
-                          f"{SMALL_SPEEDUP:g}×)"))
-
-    speedup("small-up")
-    speedup("small-down")
+            # Even a client that cost nothing would wait for the server's own CPU time.
+            bound = res["inductiva"].seconds / max(res["ours"].server_cpu, 1e-3)
+            lines.append((ratio >= SMALL_SPEEDUP, f"{op}: ours {ratio:.2f}× as fast as "
+                          f"inductiva (target ≥ {SMALL_SPEEDUP:g}×; the server's CPU time "
+                          f"alone caps it near {bound:.1f}× here)"))
     ours_down = get.get("big-down", {}).get("ours")
-    if ours_down and curl:
-        fraction = curl.seconds / ours_down.seconds
-        lines.append((fraction >= CURL_FRACTION, f"big-down: ours at {fraction:.2f}× curl's "
-                      f"speed (target ≥ {CURL_FRACTION:g}×)"))
+    for name, curl in curls.items():
+        if ours_down:
+            fraction = curl.seconds / ours_down.seconds
+            lines.append((fraction >= CURL_FRACTION, f"big-down: ours at {fraction:.2f}× the "
+                          f"speed of {name} (target ≥ {CURL_FRACTION:g}×)"))
     for op in ("big-up", "big-down"):
         ours = get.get(op, {}).get("ours")
         if ours:
@@ -627,14 +689,14 @@ def print_targets(rows: list[Row], curl: Measurement | None, data: Dataset) -> N
     if ours_member:
         limit = data.stdout_compressed + MEMBER_SLACK
         lines.append((ours_member.wire_bytes <= limit,
-                      f"member: ours received {ours_member.wire_bytes:,} B (target ≤ compressed "
-                      f"{data.stdout_compressed:,} B + {MEMBER_SLACK // 1024} KiB metadata)"))
+                      f"member: ours received {ours_member.wire_bytes:,} B (target ≤ the "
+                      f"{data.stdout_compressed:,} B compressed + {MEMBER_SLACK // 1024} KiB)"))
     print("\nTargets:")
     for ok, text in lines:
         print(f"- [{'x' if ok else ' '}] {'met' if ok else 'MISSED'}: {text}")
 
 
-# -- main ---------------------------------------------------------------------------------------
+# -- main -------------------------------------------------------------------------------------
 
 
 LABELS = {
@@ -642,90 +704,96 @@ LABELS = {
     "small-down": "download {n:,} files × {kb:g} KB",
     "big-up": "upload 1 file of {mb:,} MB",
     "big-down": "download 1 file of {mb:,} MB",
-    "member": "member stdout.txt ({member_kb:g} KB) from a {mb:,} MB output.zip",
+    "member": "stdout.txt ({member_kb:g} KB) from a {mb:,} MB output.zip",
 }
 
 
 def needed_disk(sizes: Sizes, ops: set[str]) -> int:
-    big = sizes.big_size
-    need = 2 * big if ops & {"big-up", "big-down", "member"} else 0  # source + one copy
-    need += big if "member" in ops else 0  # the archive
-    return need + 4 * sizes.small_count * sizes.small_size + 500 * MB
+    big = sizes.big_size if ops & {"big-up", "big-down", "member"} else 0
+    copies = 2 + ("member" in ops)  # the source, one copy in flight, the archive
+    return copies * big + 4 * sizes.small_count * sizes.small_size + 500 * MB
+
+
+def run_all(args: argparse.Namespace, data: Dataset, rows: list[Row]
+            ) -> dict[str, Measurement]:
+    """Fill `rows` in; returns the curl references."""
+    ops = {row.op for row in rows}
+    curls: dict[str, Measurement] = {}
+    print(f"preparing data in {data.work} ...", file=sys.stderr)
+    prepare(data, ops)
+    with server_process(data.work / "server", data.work / "server.log") as server:
+        warm_up(server.url)
+        bench = Bench(data, server, args.concurrency, server.url)
+        for row in rows:
+            if row.op != "member":
+                measure_row(row, bench, args.clients, args.repeat)
+        if "big-down" in ops:
+            print("  big-down: curl", file=sys.stderr)
+            for name, to_file in (("curl -o /dev/null", False), ("curl -o file", True)):
+                if (curl := curl_reference(server, data, args.repeat, to_file)) is not None:
+                    curls[name] = curl
+    if "member" in ops:
+        proxy = CountingProxy()
+        try:
+            with server_process(data.work / "server", data.work / "server-proxied.log",
+                                public_url=proxy.url) as server:
+                host, port = re.fullmatch(r"http://([^:/]+):(\d+)", server.url).groups()
+                proxy.target = (host, int(port))
+                warm_up(proxy.url)
+                bench = Bench(data, server, args.concurrency, proxy.url, proxy)
+                measure_row(next(r for r in rows if r.op == "member"), bench, args.clients,
+                            args.repeat)
+        finally:
+            proxy.close()
+    return curls
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="200 files and 100 MB")
     parser.add_argument("--only", nargs="+", choices=OPS, default=list(OPS), metavar="OP",
-                        help=f"operations to run, of {', '.join(OPS)}")
+                        help=f"operations to run, of: {', '.join(OPS)}")
     parser.add_argument("--clients", nargs="+", choices=CLIENTS, default=list(CLIENTS))
-    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per cell, interleaved; the fastest counts (default 3)")
     parser.add_argument("--concurrency", type=int, default=None,
-                        help="our client's concurrency (default: the client's default)")
+                        help="our client's concurrency (default: the client's own default)")
     parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()),
                         help="where the temporary data goes")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data")
     args = parser.parse_args(argv)
     if "inductiva" in args.clients and not os.access(client_python("inductiva"), os.X_OK):
-        parser.error("the inductiva client venv is missing: run `make inductiva-client` or "
-                     "set INDUCTIVA_CLIENT_PYTHON (or pass --clients ours)")
+        parser.error("the inductiva client venv is missing: run `make inductiva-client`, set "
+                     "INDUCTIVA_CLIENT_PYTHON, or pass --clients ours")
     sizes = QUICK if args.quick else FULL
     ops = set(args.only)
-    free = shutil.disk_usage(args.tmp).free
-    if free < needed_disk(sizes, ops):
-        parser.error(f"{args.tmp} has {free / 1e9:.1f} GB free; this run needs "
-                     f"{needed_disk(sizes, ops) / 1e9:.1f} GB (try --quick or --tmp)")
+    free, need = shutil.disk_usage(args.tmp).free, needed_disk(sizes, ops)
+    if free < need:
+        parser.error(f"{args.tmp} has {free / 1e9:.1f} GB free and this run needs "
+                     f"{need / 1e9:.1f} GB (try --quick or --tmp)")
 
     began = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="bench-transfers-", dir=args.tmp))
-    data = Dataset(work, sizes)
+    data = Dataset(Path(tempfile.mkdtemp(prefix="bench-transfers-", dir=args.tmp)), sizes)
     rows = [Row(op, LABELS[op].format(n=sizes.small_count, kb=sizes.small_size / 1000,
                                       mb=sizes.big_size // MB,
                                       member_kb=sizes.member_size / 1000))
             for op in OPS if op in ops]
-    curl = None
     try:
-        print(f"preparing data in {work} ...", file=sys.stderr)
-        prepare(data, ops)
-        with server_process(work / "server", work / "server.log") as url:
-            bench = Bench(data, url, args.concurrency)
-            for row in rows:
-                if row.op == "member":
-                    continue
-                for client in args.clients:
-                    print(f"{row.op}: {client} ...", file=sys.stderr)
-                    measure = getattr(bench, row.op.replace("-", "_"))
-                    row.results[client] = best_of(
-                        args.repeat, lambda n, m=measure, c=client: m(c, n))
-            if "big-down" in ops:
-                curl = curl_reference(url, data, args.repeat)
-        if "member" in ops:
-            proxy = CountingProxy()
-            try:
-                with server_process(work / "server", work / "server-proxied.log",
-                                    public_url=proxy.url) as url:
-                    host, port = re.fullmatch(r"http://([^:/]+):(\d+)", url).groups()
-                    proxy.target = (host, int(port))
-                    bench = Bench(data, proxy.url, args.concurrency, proxy)
-                    row = next(r for r in rows if r.op == "member")
-                    for client in args.clients:
-                        print(f"member: {client} ...", file=sys.stderr)
-                        row.results[client] = best_of(
-                            args.repeat, lambda n, c=client: bench.member(c, n))
-            finally:
-                proxy.close()
+        curls = run_all(args, data, rows)
     finally:
         if args.keep:
-            print(f"kept {work}", file=sys.stderr)
+            print(f"kept {data.work}", file=sys.stderr)
         else:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(data.work, ignore_errors=True)
 
-    print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}; each cell is the fastest "
-          f"of {args.repeat} run(s) in a fresh process; times exclude interpreter start-up and "
-          "imports. MB = 10^6 bytes. The member row runs through the counting proxy.\n")
-    print_table(rows, curl)
-    print_details(rows, data)
-    print_targets(rows, curl, data)
+    print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}. Each cell is the fastest "
+          f"of {args.repeat} run(s), each in a fresh process; times exclude interpreter start "
+          "and imports, and include building the client. MB = 10^6 B. The member row goes "
+          "through the counting proxy.\n")
+    print_table(rows, curls)
+    print_cpu(rows, curls)
+    print_member(rows, data)
+    print_targets(rows, curls, data)
     print(f"\nTotal run time: {time.monotonic() - began:.0f} s")
     return 0
 

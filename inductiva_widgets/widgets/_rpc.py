@@ -61,15 +61,18 @@ class RpcWidget(anywidget.AnyWidget):
     def client(self) -> StorageClient:
         return self._client if self._client is not None else default_client()
 
-    def _methods(self) -> dict[str, Callable]:
-        return {name: getattr(self, name) for name in dir(type(self))
-                if getattr(getattr(type(self), name, None), "_rpc", False)}
+    @classmethod
+    def _rpc_names(cls) -> set[str]:
+        # vars() of each class, not dir()/getattr(): ipywidgets has deprecated class
+        # properties that warn when touched.
+        return {name for klass in cls.__mro__ for name, value in vars(klass).items()
+                if getattr(value, "_rpc", False)}
 
     def call(self, method: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run one call as the view would, synchronously; returns the reply message."""
-        handler = self._methods().get(method)
-        if handler is None:
+        if method not in self._rpc_names():
             return {"error": {"type": "UnknownMethod", "message": f"no method {method!r}"}}
+        handler = getattr(self, method)
         try:
             return {"result": handler(**(args or {}))}
         except Exception as exc:  # every failure reaches the view as words

@@ -185,10 +185,12 @@ function render({ model, el }) {
 
   function folderSource(path) {
     const started = performance.now();
+    let answered = null;
     let firstShown = false;
     const cache = new PageCache(
       (page) => rpc.call("page", { path, page, per_page: PER_PAGE, sort_by: state.sortBy,
-        order: state.order, filter: state.filter, region: model.get("region") }),
+        order: state.order, filter: state.filter, region: model.get("region") })
+        .then((reply) => { if (answered === null) answered = performance.now(); return reply; }),
       PER_PAGE,
       () => {
         if (cache.error) showError(`Cannot list ${path}: ${cache.error.message}`);
@@ -196,7 +198,11 @@ function render({ model, el }) {
         if (!firstShown && cache.total !== null) {
           firstShown = true;
           requestAnimationFrame(() => {
-            root.dataset.firstRowsMs = String(Math.round(performance.now() - started));
+            // Measured for the benchmarks: the kernel's answer, then painting the rows.
+            const now = performance.now();
+            root.dataset.firstRowsMs = String(Math.round(now - started));
+            root.dataset.answerMs = String(Math.round(answered - started));
+            root.dataset.renderMs = String(Math.round(now - answered));
             showStatus(`${cache.total.toLocaleString("en-US")} item${cache.total === 1 ? "" : "s"}`);
           });
         }

@@ -35,6 +35,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def region_path(server, path: str) -> Path:
+    return server.config.root / "users" / user_id_for(KEY) / "europe-west1" / path
+
+
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui-storage")
@@ -75,7 +79,8 @@ def lab(tmp_path_factory, demo_server):
            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
            f"--ServerApp.root_dir={notebooks}", f"--LabApp.user_settings_dir={settings}",
            f"--LabApp.workspaces_dir={home / 'workspaces'}", "--LabApp.news_url=None",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--LabApp.expose_app_in_browser=True"]
     log = open(home / "lab.log", "w")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -147,6 +152,13 @@ class Notebook:
 
     def output_text(self, index: int) -> str:
         return self.cell(index).locator(".jp-OutputArea-output").last.inner_text()
+
+    def set_theme(self, theme: str) -> None:
+        """Switch JupyterLab's theme ("JupyterLab Light" / "JupyterLab Dark")."""
+        self.page.evaluate("t => window.jupyterapp.commands.execute("
+                           "'apputils:change-theme', {theme: t})", theme)
+        self.page.wait_for_function(
+            "t => document.body.dataset.jpThemeName === t", arg=theme, timeout=20_000)
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
