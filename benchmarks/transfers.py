@@ -83,6 +83,7 @@ class Measurement:
     setup_seconds: float = 0.0  # of `seconds`: building our StorageClient
     client_cpu: float = 0.0  # CPU seconds of the client process during the operation
     server_cpu: float = 0.0  # CPU seconds of the server process meanwhile
+    other_cpu: float = 0.0  # CPU seconds that other processes of the machine used meanwhile
     wire_bytes: int | None = None  # server -> client, when run through the proxy
     requests: list[str] = field(default_factory=list)
 
@@ -117,6 +118,34 @@ def cpu_seconds(pid: int | str = "self") -> float:
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes have used since boot (the busy fields of /proc/stat)."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+            int, stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuWatch:
+    """CPU seconds used by the server and by the whole machine while a block runs."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.pid = server_pid
+        self.server = self.machine = 0.0
+
+    def __enter__(self) -> CpuWatch:
+        self._server, self._machine = cpu_seconds(self.pid), machine_busy_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server = cpu_seconds(self.pid) - self._server
+        self.machine = machine_busy_seconds() - self._machine
+
+    def others(self, client_cpu: float) -> float:
+        """What neither the client nor the server used: other work on the machine (noise)."""
+        return max(0.0, self.machine - self.server - client_cpu)
 
 
 # -- the child side: one operation with one client --------------------------------------------
@@ -466,11 +495,10 @@ def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
                 break
         if proxy is not None:
             proxy.reset()
-        server_cpu = cpu_seconds(server.pid)
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-        out, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
-        server_cpu = cpu_seconds(server.pid) - server_cpu
+        with CpuWatch(server.pid) as watch:
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+            out, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
     except BaseException:
         proc.kill()
         proc.wait()
@@ -484,7 +512,7 @@ def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
     report = reports[-1]
     result = Measurement(report["seconds"], payload, report["peak_rss_kib"] / 1024,
                          report["import_rss_kib"] / 1024, report["setup_seconds"],
-                         report["cpu"], server_cpu)
+                         report["cpu"], watch.server, watch.others(report["cpu"]))
     if proxy is not None:
         proxy.settle()
         result.wire_bytes = proxy.down
@@ -573,6 +601,14 @@ def measure_row(row: Row, bench: Bench, clients: list[str], repeat: int) -> None
         row.runs[client] = [m.seconds for m in measured]
 
 
+def children_cpu() -> float:
+    """CPU seconds of all waited-for children (right for CPU time; not for ru_maxrss)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def curl_reference(server: Server, data: Dataset, repeat: int, to_file: bool
                    ) -> Measurement | None:
     """curl of the big file's signed URL, to /dev/null or to a file: what loopback allows."""
@@ -584,17 +620,19 @@ def curl_reference(server: Server, data: Dataset, repeat: int, to_file: bool
     runs = []
     for _ in range(repeat):
         os.sync()
-        server_cpu = cpu_seconds(server.pid)
-        proc = subprocess.run([curl, "-s", "-o", str(target), "-w",
-                               "%{time_total} %{size_download} %{http_code}", url],
-                              capture_output=True, text=True, check=True)
+        curl_cpu = children_cpu()
+        with CpuWatch(server.pid) as watch:
+            proc = subprocess.run([curl, "-s", "-o", str(target), "-w",
+                                   "%{time_total} %{size_download} %{http_code}", url],
+                                  capture_output=True, text=True, check=True)
+        curl_cpu = children_cpu() - curl_cpu
         seconds, size, status = proc.stdout.split()
         check(status == "200" and int(size) == data.sizes.big_size, f"curl got {proc.stdout}")
         if to_file:
             check_big(target, data)
             target.unlink()
-        runs.append(Measurement(float(seconds), int(size), 0.0,
-                                server_cpu=cpu_seconds(server.pid) - server_cpu))
+        runs.append(Measurement(float(seconds), int(size), 0.0, client_cpu=curl_cpu,
+                                server_cpu=watch.server, other_cpu=watch.others(curl_cpu)))
     return min(runs, key=lambda m: m.seconds)
 
 
@@ -630,19 +668,21 @@ def busy(m: Measurement) -> str:
 
 
 def print_cpu(rows: list[Row], curls: dict[str, Measurement]) -> None:
-    print("\nWhere the time went (CPU seconds during the operation; 2 cores = 2 s per "
-          "wall second); a server busy near 100% (one core) is the bottleneck:\n")
+    print(f"\nWhere the time went, in CPU seconds during the operation ({os.cpu_count()} "
+          "cores). A server busy near 100% (one core) is the bottleneck; CPU used by other "
+          "processes of the machine meanwhile is noise:\n")
     print("| operation | client | wall (s) | client CPU (s) | server CPU (s) | server busy "
-          "| all runs (s) |")
-    print("|---|---|---:|---:|---:|---:|---|")
+          "| others' CPU (s) | all runs (s) |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     for row in rows:
         for client, m in row.results.items():
             setup = f" (building the client: {m.setup_seconds:.3f})" if client == "ours" else ""
             runs = " / ".join(f"{t:.3f}" for t in row.runs[client])
             print(f"| {row.op} | {client} | {m.seconds:.3f}{setup} | {m.client_cpu:.2f} "
-                  f"| {m.server_cpu:.2f} | {busy(m)} | {runs} |")
+                  f"| {m.server_cpu:.2f} | {busy(m)} | {m.other_cpu:.2f} | {runs} |")
     for name, m in curls.items():
-        print(f"| big-down | {name} | {m.seconds:.3f} | | {m.server_cpu:.2f} | {busy(m)} | |")
+        print(f"| big-down | {name} | {m.seconds:.3f} | {m.client_cpu:.2f} | {m.server_cpu:.2f} "
+              f"| {busy(m)} | {m.other_cpu:.2f} | |")
     floors = {c: m.import_rss_mib for row in rows for c, m in row.results.items()}
     print("\nPeak RSS right after the imports (the floor of the RSS figures): "
           + ", ".join(f"{c} {mib:.0f} MiB" for c, mib in floors.items()))
@@ -772,7 +812,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.tmp} has {free / 1e9:.1f} GB free and this run needs "
                      f"{need / 1e9:.1f} GB (try --quick or --tmp)")
 
-    began = time.monotonic()
+    began, load_before = time.monotonic(), os.getloadavg()[0]
     data = Dataset(Path(tempfile.mkdtemp(prefix="bench-transfers-", dir=args.tmp)), sizes)
     rows = [Row(op, LABELS[op].format(n=sizes.small_count, kb=sizes.small_size / 1000,
                                       mb=sizes.big_size // MB,
@@ -786,10 +826,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(data.work, ignore_errors=True)
 
-    print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}. Each cell is the fastest "
-          f"of {args.repeat} run(s), each in a fresh process; times exclude interpreter start "
-          "and imports, and include building the client. MB = 10^6 B. The member row goes "
-          "through the counting proxy.\n")
+    print(f"\n{os.cpu_count()} CPUs (load average {load_before:.1f} before the run, "
+          f"{os.getloadavg()[0]:.1f} after), Python {sys.version.split()[0]}. Each cell is the "
+          f"fastest of {args.repeat} run(s), each in a fresh process; times exclude interpreter "
+          "start and imports, and include building the client. MB = 10^6 B. The member row "
+          "goes through the counting proxy.\n")
     print_table(rows, curls)
     print_cpu(rows, curls)
     print_member(rows, data)

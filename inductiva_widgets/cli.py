@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="let upload_from_url and exports reach private/loopback addresses")
     serve.add_argument("--public-url", default=None,
                        help="base URL put in signed URLs (default: the URL each request used)")
+    from .lab import add_parser as add_lab
+
+    add_lab(sub)
     return parser
 
 
@@ -78,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "lab":
+        from .lab import run
+
+        return run(args)
     return 2
 
 

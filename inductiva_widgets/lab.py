@@ -1,0 +1,151 @@
+"""`inductiva-widgets lab`: the bundled server with demo data plus JupyterLab on the tour."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+TOUR = "01_tour.ipynb"
+DEMO_KEY_FILE = "demo-key"
+
+
+def notebooks_source() -> Path:
+    """The tutorial notebooks: in the wheel, or at the top of a source checkout."""
+    packaged = Path(__file__).resolve().parent / "notebooks"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def workspace(root: Path, fresh: bool) -> Path:
+    """Copy the notebooks beside the storage, keeping a user's edits unless `fresh`."""
+    target = root / "notebooks"
+    target.mkdir(parents=True, exist_ok=True)
+    for notebook in sorted(notebooks_source().glob("*.ipynb")):
+        destination = target / notebook.name
+        if fresh or not destination.exists():
+            shutil.copyfile(notebook, destination)
+    return target
+
+
+def _seed(config, fresh: bool) -> list[str]:
+    from .server.config import user_id_for
+    from .server.demo import seed_demo
+
+    user_root = config.root / "users" / user_id_for(config.api_keys[0])
+    if fresh and user_root.exists():
+        shutil.rmtree(user_root)
+    return seed_demo(user_root / config.regions[0])
+
+
+def _lab_command(args: argparse.Namespace, notebooks: Path, token: str) -> list[str]:
+    return [sys.executable, "-m", "jupyter", "lab",
+            f"--ServerApp.ip={args.host}", f"--ServerApp.port={args.lab_port}",
+            f"--ServerApp.root_dir={notebooks}", f"--IdentityProvider.token={token}",
+            f"--LabApp.default_url=/lab/tree/{TOUR}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--no-browser"] if args.no_browser else []),
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])]
+
+
+def _pump(process: subprocess.Popen, found: dict, ready: threading.Event) -> None:
+    """Echo JupyterLab's log lines; note the URL it serves on."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.search(r"(http://[^\s]+/lab[^\s]*)", line)
+        if match and "url" not in found:
+            found["url"] = match.group(1)
+            ready.set()
+        if os.environ.get("INDUCTIVA_WIDGETS_LAB_LOG"):
+            sys.stderr.write(line)
+    ready.set()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError:
+        print("error: JupyterLab is not installed: pip install 'inductiva-widgets[lab]'",
+              file=sys.stderr)
+        return 2
+    from .server.config import ServerConfig, default_root
+    from .server.runner import start_in_thread
+
+    root = args.root or default_root()
+    config = ServerConfig(root=root)
+    config.ensure_secrets()
+    created = _seed(config, args.fresh)
+    server = start_in_thread(config, host=args.host, port=args.port)
+    notebooks = workspace(Path(root), args.fresh)
+    token = args.token or os.urandom(12).hex()
+    env = {**os.environ, "INDUCTIVA_API_URL": server.url,
+           "INDUCTIVA_API_KEY": config.api_keys[0]}
+    process = subprocess.Popen(_lab_command(args, notebooks, token), env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    found: dict[str, str] = {}
+    ready = threading.Event()
+    threading.Thread(target=_pump, args=(process, found, ready), daemon=True).start()
+    ready.wait(timeout=90)
+    if "url" not in found:
+        server.stop()
+        process.terminate()
+        print("error: JupyterLab did not start (set INDUCTIVA_WIDGETS_LAB_LOG=1 to see why)",
+              file=sys.stderr)
+        return 1
+    # JupyterLab prints its URL with the token masked ("?token=..."): show the real one.
+    url = found["url"].split("?", 1)[0] + f"?token={token}"
+    print(f"Storage server (demo data{', freshly seeded' if created else ''}): {server.url}")
+    print(f"  storage root: {root}")
+    print(f"  notebooks:    {notebooks}")
+    print(f"JupyterLab with the tour notebook: {url}")
+    print("Press Ctrl-C to stop both.", flush=True)
+    stop = threading.Event()
+    with contextlib.suppress(ValueError):  # not in the main thread (tests): no handler
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.is_set() and process.poll() is None:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            # JupyterLab asks for confirmation on the first Ctrl-C: a second one stops it.
+            time.sleep(0.5)
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        server.stop()
+        print("Stopped JupyterLab and the storage server.")
+    return 0
+
+
+def add_parser(sub) -> None:
+    lab = sub.add_parser("lab", help="demo storage + JupyterLab on the tour notebook",
+                         description="Start the bundled server with demo data and JupyterLab "
+                         "on the tutorial notebooks.")
+    lab.add_argument("--root", type=Path, default=None,
+                     help="folder for the demo storage and notebooks (default: per-user)")
+    lab.add_argument("--host", default="127.0.0.1", help="address for both servers")
+    lab.add_argument("--port", type=int, default=0,
+                     help="storage server port (default: a free one)")
+    lab.add_argument("--lab-port", type=int, default=8888,
+                     help="JupyterLab port (the next free one is taken if busy)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.add_argument("--fresh", action="store_true",
+                     help="reseed the demo storage and reset the notebooks")
+    lab.add_argument("--token", default=None, help="JupyterLab token (default: random)")
