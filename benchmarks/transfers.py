@@ -487,23 +487,31 @@ def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
             [client_python(client), str(Path(__file__).resolve()), "--child", json.dumps(spec)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
             env=child_env(work, spec["url"]), cwd=work)
-    try:
-        lines = []
+    watchdog = threading.Timer(CHILD_TIMEOUT_S, proc.kill)
+    watchdog.start()
+    lines: list[str] = []
+
+    def read_until(marker: str) -> None:
         for line in proc.stdout:
             lines.append(line)
-            if line.startswith(READY):
-                break
+            if line.startswith(marker):
+                return
+
+    try:
+        read_until(READY)
         if proxy is not None:
             proxy.reset()
-        with CpuWatch(server.pid) as watch:
+        with CpuWatch(server.pid) as watch:  # until the report: the child's exit is not timed
             proc.stdin.write("go\n")
             proc.stdin.flush()
-            out, _ = proc.communicate(timeout=CHILD_TIMEOUT_S)
+            read_until(RESULT)
+        lines.append(proc.communicate()[0])
     except BaseException:
         proc.kill()
         proc.wait()
         raise
-    lines += out.splitlines(keepends=True)
+    finally:
+        watchdog.cancel()
     reports = [json.loads(line[len(RESULT):]) for line in lines if line.startswith(RESULT)]
     if proc.returncode != 0 or not reports:
         raise RuntimeError(f"{client} {spec['op']} {spec['source']} failed (exit "
