@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["StorageBrowser", "StorageFrame", "members_dataframe", "storage_dataframe"]
+__all__ = ["StorageBrowser", "StorageFrame", "TransferQueue", "members_dataframe",
+           "storage_dataframe"]
 
 
 def __getattr__(name: str) -> Any:

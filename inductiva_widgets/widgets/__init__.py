@@ -2,5 +2,7 @@
 
 from .browser import StorageBrowser
 from .dataframes import StorageFrame, members_dataframe, storage_dataframe
+from .transfer_queue import TransferQueue
 
-__all__ = ["StorageBrowser", "StorageFrame", "members_dataframe", "storage_dataframe"]
+__all__ = ["StorageBrowser", "StorageFrame", "TransferQueue", "members_dataframe",
+           "storage_dataframe"]

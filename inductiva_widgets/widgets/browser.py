@@ -16,6 +16,7 @@ from ..storage import CancelToken, StorageClient, TransferCancelled
 from ..storage._listing import find
 from ..storage._zipmembers import IMPLIED_PREFIX
 from ._rpc import RpcWidget, bundle, rpc
+from .transfer_queue import TransferQueue
 
 TASK_FILES = {"input.zip", "output.zip"}
 TREE_LIMIT = 2000
@@ -72,6 +73,8 @@ class StorageBrowser(RpcWidget):
     error = traitlets.Unicode("").tag(sync=True)
     # Bumped to make the view fetch its pages again (after a change from Python).
     version = traitlets.Int(0).tag(sync=True)
+    transfers = traitlets.List(traitlets.Dict()).tag(sync=True)
+    download_dir = traitlets.Unicode("downloads").tag(sync=True)
 
     def __init__(self, path: str = "/", client: StorageClient | None = None, *,
                  region: str = "", folder_sizes: bool = True, height: int = 520,
@@ -85,6 +88,10 @@ class StorageBrowser(RpcWidget):
         self._searches: dict[str, CancelToken] = {}
         self._select_callbacks: list[Callable[[list[str]], None]] = []
         self._sidecar = None
+        self.queue = TransferQueue(client=client)
+        traitlets.dlink((self.queue, "transfers"), (self, "transfers"))
+        self.queue.observe(self._transfer_finished, names="transfers")
+        self._finished: set[str] = set()
         self.observe(self._notify_select, names="selected")
         self._load_header()
 
@@ -133,6 +140,23 @@ class StorageBrowser(RpcWidget):
         with self._sidecar:
             self._sidecar.clear_output()
             display(self)
+
+    def download(self, paths: list[str] | None = None, local_dir: str | None = None,
+                 decompress: bool = True) -> list[str]:
+        """Download the given paths (default: the selection) in the background.
+
+        Returns the transfer ids; `browser.queue.wait()` blocks until they finish.
+        """
+        folder = local_dir or self.download_dir
+        return [self.queue.download(p, folder, decompress).id
+                for p in (paths if paths is not None else self.selected)]
+
+    def _transfer_finished(self, change: dict) -> None:
+        # An upload that completes changes the listing: show it.
+        for t in change["new"]:
+            if t["kind"] == "upload" and t["state"] == "done" and t["id"] not in self._finished:
+                self._finished.add(t["id"])
+                self.refresh()
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -327,6 +351,97 @@ class StorageBrowser(RpcWidget):
         if cancel is not None:
             cancel.cancel()
         return {"cancelled": cancel is not None}
+
+    # -- transfers, exports ------------------------------------------------------------
+
+    @rpc
+    def start_download(self, paths: list[str], folder: str, decompress: bool = True
+                       ) -> dict[str, Any]:
+        """Download paths (files, folders or ZIP members) into a kernel-side folder."""
+        if not folder.strip():
+            raise storage.InvalidPathError("type the local folder to download into")
+        self.download_dir = folder
+        return {"transfers": self.download(paths, folder, decompress)}
+
+    @rpc
+    def start_upload(self, local_path: str, folder: str) -> dict[str, Any]:
+        """Upload a kernel-side file or folder into a storage folder."""
+        import os
+
+        if not local_path.strip() or not os.path.exists(local_path):
+            raise storage.InvalidPathError(f"no file or folder {local_path!r} on the kernel's "
+                                           f"machine (cwd: {os.getcwd()})")
+        if folder.strip("/") == "":
+            raise storage.InvalidPathError("uploads go into a folder, not the storage root")
+        return {"transfer": self.queue.upload(local_path, folder).id}
+
+    @rpc
+    def cancel_transfer(self, id: str) -> dict[str, Any]:
+        return self.queue.cancel(id)
+
+    @rpc
+    def retry_transfer(self, id: str) -> dict[str, Any]:
+        return self.queue.retry(id)
+
+    @rpc
+    def clear_transfers(self) -> dict[str, Any]:
+        return self.queue.clear_finished()
+
+    @rpc
+    def browser_download_url(self, path: str) -> dict[str, Any]:
+        """A signed URL the browser can save directly ("Save to my computer")."""
+        (url,) = storage.get_signed_urls([path], "download", self._region(),
+                                         client=self.client)
+        return {"url": url + ("&" if "?" in url else "?") + "download=1",
+                "name": posixpath.basename(path)}
+
+    @rpc
+    def browser_upload_urls(self, folder: str, names: list[str]) -> dict[str, Any]:
+        """Signed upload URLs for files sent from the browser straight to storage."""
+        folder = "/".join(split_path(folder))
+        if not folder:
+            raise storage.InvalidPathError("open a folder first: files cannot go in the root")
+        paths = [f"{folder}/{name}" for name in names]
+        for path in paths:
+            split_path(path, allow_root=False)
+        urls = storage.get_signed_urls(paths, "upload", self._region(), client=self.client)
+        return {"targets": [{"path": p, "url": u} for p, u in zip(paths, urls, strict=True)]}
+
+    @rpc
+    def start_upload_from_url(self, url: str, folder: str, name: str = "") -> dict[str, Any]:
+        """Have the server fetch a URL into `folder`; the view then waits for the file."""
+        if not url.strip():
+            raise storage.InvalidPathError("type the URL to fetch")
+        target = storage.upload_from_url(url.strip(), folder, name.strip() or None,
+                                         self._region(), client=self.client)
+        return {"path": target}
+
+    @rpc
+    def exists(self, path: str) -> dict[str, Any]:
+        try:
+            entry = storage.stat(path, self._region(), client=self.client)
+        except storage.NotFoundError:
+            return {"exists": False}
+        return {"exists": True, "size": entry.get("size_bytes")}
+
+    @rpc
+    def start_export(self, path: str, bucket: str, file_name: str = "", part_size: int = 128,
+                     region: str = "") -> dict[str, Any]:
+        """Export a file to S3; answers the operation, which the view then polls."""
+        if not bucket.strip():
+            raise storage.InvalidPathError("type the S3 bucket to export to")
+        operation = storage.export(path, storage.ExportDestination.AWS_S3, bucket.strip(),
+                                   file_name.strip() or None, int(part_size),
+                                   region or self._region(), client=self.client)
+        return self.operation(operation.id)
+
+    @rpc
+    def operation(self, id: str) -> dict[str, Any]:
+        return self.client.get_operation(id)
+
+    @rpc
+    def operations(self) -> dict[str, Any]:
+        return {"operations": self.client.list_operations(1, 50)}
 
     @rpc
     def reload(self) -> dict[str, Any]:

@@ -7,6 +7,9 @@ import { createTable } from "./table.js";
 import { createTree } from "./tree.js";
 import { clickSelect, moveFocus } from "./selection.js";
 import { COMPRESSION, crumbs, exactBytes, formatBytes, formatCost, formatDate, parentPath } from "./format.js";
+import { createDialogs, field } from "./dialogs.js";
+import { createTransfersPanel } from "./transfers_panel.js";
+import { copyCode, deleteCode, downloadCode, exportCode, uploadCode, uploadFromUrlCode } from "./code.js";
 
 const PER_PAGE = 100;
 
@@ -29,6 +32,8 @@ function render({ model, el }) {
     source: null,
     searching: null, // {token, query, rows, done}
     inArchive: false,
+    rowKinds: new Map(), // path -> row, for rows the view has shown
+    localTransfers: [], // uploads sent from this browser page
   };
 
   // -- messages ------------------------------------------------------------------------
@@ -92,10 +97,27 @@ function render({ model, el }) {
     onclick: () => askCopy() }, "Copy to…");
   const copyPathButton = h("button", { class: "iw-button", "aria-label": "Copy path",
     onclick: () => copyPaths() }, "Copy path");
+  const downloadButton = h("button", { class: "iw-button", "aria-label": "Download selected",
+    onclick: () => askDownload() }, "Download");
+  const saveButton = h("button", { class: "iw-button", "aria-label": "Save to my computer",
+    title: "Your browser downloads the file directly", onclick: () => saveToComputer() }, "Save to my computer");
+  const uploadButton = h("button", { class: "iw-button", "aria-label": "Upload",
+    onclick: () => askUpload() }, "Upload");
+  const urlButton = h("button", { class: "iw-button", "aria-label": "Upload from URL",
+    onclick: () => askUploadFromUrl() }, "From URL");
+  const exportButton = h("button", { class: "iw-button", "aria-label": "Export selected to S3",
+    onclick: () => askExport() }, "Export…");
+  const operationsButton = h("button", { class: "iw-button", "aria-label": "Export operations",
+    onclick: () => showOperations() }, "Operations");
   function renderSelection() {
-    const n = state.selection.selected.length;
+    const selected = state.selection.selected;
+    const n = selected.length;
     selectionInfo.textContent = n ? `${n} selected` : "";
-    for (const b of [deleteButton, copyButton, copyPathButton]) b.disabled = n === 0;
+    for (const b of [deleteButton, copyButton, copyPathButton, downloadButton]) b.disabled = n === 0;
+    const oneFile = n === 1 && !state.rowKinds.get(selected[0])?.is_dir;
+    saveButton.disabled = !oneFile;
+    exportButton.disabled = !(oneFile && state.rowKinds.get(selected[0])?.kind !== "member");
+    uploadButton.disabled = urlButton.disabled = state.inArchive || model.get("path") === "/";
   }
 
   // -- table ---------------------------------------------------------------------------
@@ -122,6 +144,7 @@ function render({ model, el }) {
       reload();
     },
     onClick: (index, row, keys) => {
+      state.rowKinds.set(row.path, row);
       select(clickSelect(state.selection, index, (i) => state.source.get(i)?.path, keys));
       table.focusIndex(index);
     },
@@ -140,6 +163,21 @@ function render({ model, el }) {
   // -- tree ----------------------------------------------------------------------------
   const tree = createTree({ rpc, onOpen: (path) => navigate(path), onError: (e) => showError(e.message) });
 
+  // -- transfers -----------------------------------------------------------------------
+  const transfersPanel = createTransfersPanel({
+    onCancel: (t) => (t.local ? t.abort() : rpc.call("cancel_transfer", { id: t.id }).catch((e) => showError(e.message))),
+    onRetry: (t) => (t.local ? null : rpc.call("retry_transfer", { id: t.id }).catch((e) => showError(e.message))),
+    onClear: () => {
+      state.localTransfers = state.localTransfers.filter((t) => t.state === "running");
+      rpc.call("clear_transfers").catch((e) => showError(e.message));
+      renderTransfers();
+    },
+    onCode: (t) => { showStatus(t.code.split("\n").pop()); },
+  });
+  function renderTransfers() {
+    transfersPanel.update([...(model.get("transfers") || []), ...state.localTransfers]);
+  }
+
   // -- layout --------------------------------------------------------------------------
   const dialogHost = h("div", { class: "iw-dialog-host" });
   const root = h("div", { class: "iw-browser", style: { height: `${model.get("height")}px` } },
@@ -149,17 +187,19 @@ function render({ model, el }) {
       h("label", { class: "iw-check" }, sizesToggle, "Folder sizes"), regionSelect),
     h("div", { class: "iw-toolbar" }, upButton, crumbBar, h("span", { class: "iw-spacer" }),
       filterBox, searchBox, searchButton, refreshButton),
-    h("div", { class: "iw-actions" }, deleteButton, copyButton, copyPathButton, selectionInfo,
+    h("div", { class: "iw-actions" }, downloadButton, saveButton, uploadButton, urlButton,
+      exportButton, operationsButton, deleteButton, copyButton, copyPathButton, selectionInfo,
       h("span", { class: "iw-spacer" }), statusBox),
     alertBox,
     h("div", { class: "iw-main" }, h("div", { class: "iw-tree-pane" }, tree.el), tableHolder),
+    transfersPanel.el,
     dialogHost);
   el.append(root);
 
   root.addEventListener("keydown", (e) => {
     const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
     if (e.key === "/" && !typing) { e.preventDefault(); filterBox.focus(); }
-    if (e.key === "Escape" && dialogHost.firstChild) closeDialog();
+    if (e.key === "Escape" && dialogs.isOpen) closeDialog();
   });
 
   // -- behaviour -----------------------------------------------------------------------
@@ -190,7 +230,11 @@ function render({ model, el }) {
     const cache = new PageCache(
       (page) => rpc.call("page", { path, page, per_page: PER_PAGE, sort_by: state.sortBy,
         order: state.order, filter: state.filter, region: model.get("region") })
-        .then((reply) => { if (answered === null) answered = performance.now(); return reply; }),
+        .then((reply) => {
+          if (answered === null) answered = performance.now();
+          for (const row of reply.rows) state.rowKinds.set(row.path, row);
+          return reply;
+        }),
       PER_PAGE,
       () => {
         if (cache.error) showError(`Cannot list ${path}: ${cache.error.message}`);
@@ -228,6 +272,7 @@ function render({ model, el }) {
     state.source = folderSource(path);
     table.setSource(state.source);
     renderCrumbs();
+    renderSelection();
   }
 
   function navigate(path) {
@@ -324,6 +369,7 @@ function render({ model, el }) {
     const found = state.searching;
     if (!found || found.token !== msg.token) return;
     found.rows.push(...msg.rows);
+    for (const row of msg.rows) state.rowKinds.set(row.path, row);
     if (msg.done) {
       found.done = true;
       state.source.emptyText = "No matches";
@@ -335,26 +381,11 @@ function render({ model, el }) {
   });
 
   // -- dialogs -------------------------------------------------------------------------
-  function closeDialog() {
-    clear(dialogHost);
-    table.body.focus();
-  }
-
-  function dialog(title, body, confirmLabel, onConfirm, danger = false) {
-    clear(dialogHost);
-    const titleId = `iw-dialog-${newToken()}`;
-    const confirm = h("button", { class: `iw-button ${danger ? "iw-danger" : "iw-primary"}`,
-      "aria-label": confirmLabel, onclick: async () => {
-        confirm.disabled = true;
-        try { await onConfirm(); closeDialog(); } catch (error) { confirm.disabled = false; showError(error.message); closeDialog(); }
-      } }, confirmLabel);
-    const box = h("div", { class: "iw-dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": titleId },
-      h("h3", { id: titleId }, title), body,
-      h("div", { class: "iw-dialog-buttons" },
-        h("button", { class: "iw-button", "aria-label": "Cancel", onclick: closeDialog }, "Cancel"), confirm));
-    dialogHost.append(h("div", { class: "iw-overlay" }, box));
-    return { box, confirm };
-  }
+  const dialogs = createDialogs(dialogHost, {
+    onError: () => {},
+    onClose: () => table.body.focus(),
+  });
+  function closeDialog() { dialogs.close(); }
 
   async function askDelete() {
     const paths = state.selection.selected;
@@ -370,15 +401,20 @@ function render({ model, el }) {
       h("li", {}, `${i.path}${i.is_dir ? "/" : ""} — ${formatBytes(i.size)}`)));
     if (info.items.length > 10) list.append(h("li", {}, `… and ${info.items.length - 10} more`));
     const what = `${info.items.length} item${info.items.length === 1 ? "" : "s"}`;
-    const { confirm } = dialog(`Delete ${what} (${formatBytes(info.total)})?`,
-      [h("p", {}, "This cannot be undone. Folders are deleted with everything in them."), list],
-      "Confirm delete", async () => {
+    const { confirm } = dialogs.open({
+      title: `Delete ${what} (${formatBytes(info.total)})?`,
+      body: [h("p", {}, "This cannot be undone. Folders are deleted with everything in them."), list],
+      confirmLabel: "Confirm delete",
+      danger: true,
+      code: () => deleteCode(paths),
+      onConfirm: async () => {
         const reply = await rpc.call("delete", { paths });
         select({ selected: [], anchor: null });
         showStatus(`Deleted ${reply.deleted.length} item${reply.deleted.length === 1 ? "" : "s"} (${formatBytes(info.total)})`);
         reload();
         tree.refresh();
-      }, true);
+      },
+    });
     confirm.focus();
   }
 
@@ -387,18 +423,230 @@ function render({ model, el }) {
     if (!paths.length) return;
     const input = h("input", { class: "iw-input iw-wide", type: "text", "aria-label": "Target folder",
       placeholder: "e.g. backups/2026-11", value: "" });
-    const { confirm } = dialog(`Copy ${paths.length} item${paths.length === 1 ? "" : "s"} to a folder`,
-      [h("p", {}, "The copy is made in the storage itself; nothing is downloaded."), input],
-      "Copy", async () => {
+    const { confirm } = dialogs.open({
+      title: `Copy ${paths.length} item${paths.length === 1 ? "" : "s"} to a folder`,
+      body: [h("p", {}, "The copy is made in the storage itself; nothing is downloaded."), input],
+      confirmLabel: "Copy",
+      code: () => copyCode(paths, input.value.trim() || "<folder>"),
+      onConfirm: async () => {
         const target = input.value.trim();
         if (!target) throw new Error("Type the folder to copy into.");
         const reply = await rpc.call("copy", { paths, target });
         showStatus(`Copied ${reply.copied.length} item${reply.copied.length === 1 ? "" : "s"} to ${target}`);
         reload();
         tree.refresh();
-      });
+      },
+    });
     input.addEventListener("keydown", (e) => { if (e.key === "Enter") confirm.click(); });
     input.focus();
+  }
+
+  function askDownload() {
+    const paths = state.selection.selected;
+    if (!paths.length) return;
+    const folder = h("input", { class: "iw-input iw-wide", type: "text", value: model.get("download_dir") });
+    const unzip = h("input", { type: "checkbox" });
+    unzip.checked = true;
+    const { confirm } = dialogs.open({
+      title: `Download ${paths.length} item${paths.length === 1 ? "" : "s"} to the kernel's disk`,
+      body: [h("div", { class: "iw-form" }, ...field("Local folder", folder),
+        ...field("Unpack downloaded .zip files", unzip)),
+      h("p", { class: "iw-muted-text" }, "Runs in the background; follow it below, cancel or retry there.")],
+      confirmLabel: "Start download",
+      code: () => downloadCode(paths, folder.value.trim(), unzip.checked),
+      onConfirm: async () => {
+        await rpc.call("start_download", { paths, folder: folder.value, decompress: unzip.checked });
+        showStatus(`Downloading ${paths.length} item${paths.length === 1 ? "" : "s"} to ${folder.value}`);
+      },
+    });
+    folder.addEventListener("keydown", (e) => { if (e.key === "Enter") confirm.click(); });
+    folder.focus();
+  }
+
+  async function saveToComputer() {
+    const [path] = state.selection.selected;
+    if (!path) return;
+    try {
+      const reply = await rpc.call("browser_download_url", { path });
+      const link = h("a", { href: reply.url, download: reply.name, style: { display: "none" } });
+      root.append(link);
+      link.click();
+      link.remove();
+      showStatus(`Your browser is saving ${reply.name}`);
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
+  function uploadFromBrowser(files) {
+    const folder = model.get("path");
+    const list = [...files];
+    if (!list.length) return Promise.resolve();
+    return rpc.call("browser_upload_urls", { folder, names: list.map((f) => f.name) }).then((reply) =>
+      Promise.all(reply.targets.map((target, i) => new Promise((resolve) => {
+        const file = list[i];
+        const xhr = new XMLHttpRequest();
+        const t = { id: `local-${newToken()}`, local: true, kind: "upload",
+          label: `Upload ${file.name} → ${folder} (from this browser)`, state: "running",
+          bytes_done: 0, bytes_total: file.size, files_done: 0, files_total: 1, rate: 0,
+          started: performance.now(), abort: () => xhr.abort() };
+        state.localTransfers.push(t);
+        renderTransfers();
+        xhr.upload.onprogress = (e) => {
+          t.bytes_done = e.loaded;
+          const seconds = (performance.now() - t.started) / 1000;
+          t.rate = seconds > 0 ? e.loaded / seconds : 0;
+          t.eta_s = t.rate ? (file.size - e.loaded) / t.rate : null;
+          renderTransfers();
+        };
+        const finish = (stateName, error) => {
+          t.state = stateName;
+          t.error = error || null;
+          if (stateName === "done") { t.bytes_done = file.size; t.files_done = 1; }
+          renderTransfers();
+          resolve();
+        };
+        xhr.onload = () => (xhr.status === 200 ? finish("done")
+          : finish("failed", `The storage refused ${file.name}: HTTP ${xhr.status} ${xhr.responseText.slice(0, 200)}`));
+        xhr.onerror = () => finish("failed", `Network error while uploading ${file.name}`);
+        xhr.onabort = () => finish("cancelled");
+        xhr.open("PUT", target.url);
+        xhr.setRequestHeader("Content-Type", "application/octet-stream");
+        xhr.send(file);
+      })))).then(() => { reload(); tree.refresh(); rpc.call("reload").catch(() => {}); });
+  }
+
+  function askUpload() {
+    const folder = model.get("path");
+    const picker = h("input", { type: "file", multiple: true, "aria-label": "Choose files to upload" });
+    const drop = h("div", { class: "iw-drop", "aria-label": "Drop files here to upload" },
+      "Drop files here, or ", picker);
+    drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("iw-over"); });
+    drop.addEventListener("dragleave", () => drop.classList.remove("iw-over"));
+    drop.addEventListener("drop", (e) => {
+      e.preventDefault();
+      closeDialog();
+      uploadFromBrowser(e.dataTransfer.files).catch((error) => showError(error.message));
+    });
+    picker.addEventListener("change", () => {
+      const files = picker.files;
+      closeDialog();
+      uploadFromBrowser(files).catch((error) => showError(error.message));
+    });
+    const local = h("input", { class: "iw-input iw-wide", type: "text", placeholder: "e.g. ./my_simulation" });
+    dialogs.open({
+      title: `Upload into ${folder}`,
+      body: [h("p", {}, "From this computer (sent straight to the storage):"), drop,
+        h("p", {}, "Or a file or folder on the kernel's machine:"),
+        h("div", { class: "iw-form" }, ...field("Kernel-side path", local))],
+      confirmLabel: "Upload from kernel",
+      code: () => uploadCode(local.value.trim() || "<local path>", folder),
+      onConfirm: async () => {
+        if (!local.value.trim()) throw new Error("Type a path on the kernel's machine, or choose files above.");
+        await rpc.call("start_upload", { local_path: local.value.trim(), folder });
+        showStatus(`Uploading ${local.value.trim()} to ${folder}`);
+      },
+    });
+  }
+
+  function askUploadFromUrl() {
+    const url = h("input", { class: "iw-input iw-wide", type: "url", placeholder: "https://…" });
+    const folder = h("input", { class: "iw-input iw-wide", type: "text", value: model.get("path") === "/" ? "" : model.get("path") });
+    const name = h("input", { class: "iw-input iw-wide", type: "text", placeholder: "(from the URL)" });
+    dialogs.open({
+      title: "Upload from a URL",
+      body: [h("p", {}, "The storage server fetches the URL itself; nothing passes through your computer."),
+        h("div", { class: "iw-form" }, ...field("URL", url), ...field("Folder", folder), ...field("File name", name))],
+      confirmLabel: "Fetch",
+      code: () => uploadFromUrlCode(url.value.trim(), folder.value.trim(), name.value.trim()),
+      onConfirm: async () => {
+        const reply = await rpc.call("start_upload_from_url", { url: url.value, folder: folder.value, name: name.value });
+        showStatus(`Fetching into ${reply.path}…`);
+        waitForFile(reply.path);
+      },
+    });
+    url.focus();
+  }
+
+  async function waitForFile(path, deadline = Date.now() + 10 * 60 * 1000) {
+    try {
+      const reply = await rpc.call("exists", { path });
+      if (reply.exists) {
+        showStatus(`${path} arrived (${formatBytes(reply.size)})`);
+        reload();
+        tree.refresh();
+        rpc.call("reload").catch(() => {});
+        return;
+      }
+    } catch (error) {
+      showError(error.message);
+      return;
+    }
+    if (Date.now() > deadline) { showError(`${path} did not appear after 10 minutes`); return; }
+    setTimeout(() => waitForFile(path, deadline), 1000);
+  }
+
+  function askExport() {
+    const [path] = state.selection.selected;
+    if (!path) return;
+    const bucket = h("input", { class: "iw-input iw-wide", type: "text", placeholder: "my-bucket" });
+    const fileName = h("input", { class: "iw-input iw-wide", type: "text", value: path.split("/").pop() });
+    const partSize = h("input", { class: "iw-input", type: "number", min: "5", value: "128" });
+    const region = h("input", { class: "iw-input iw-wide", type: "text", placeholder: "(storage default)" });
+    const progress = h("div", { role: "status", "aria-live": "polite" });
+    let operation = null;
+    const { confirm } = dialogs.open({
+      title: `Export ${path} to AWS S3`,
+      body: [h("p", {}, "The storage server copies the file to your bucket (multipart upload); your AWS credentials only sign the URLs."),
+        h("div", { class: "iw-form" }, ...field("Bucket", bucket), ...field("Object name", fileName),
+          ...field("Part size (MiB)", partSize), ...field("Storage region", region)), progress],
+      confirmLabel: "Start export",
+      code: () => exportCode(path, bucket.value.trim() || "<bucket>", fileName.value.trim(), Number(partSize.value) || 128),
+      onConfirm: async () => {
+        if (operation && operation.status !== "RUNNING") return true;
+        operation = await rpc.call("start_export", { path, bucket: bucket.value, file_name: fileName.value,
+          part_size: Number(partSize.value) || 128, region: region.value.trim() });
+        confirm.textContent = "Close";
+        const poll = async () => {
+          const a = operation.attributes || {};
+          const done = a.bytes_done || 0;
+          progress.textContent = `${operation.status}: ${formatBytes(done)} of ${formatBytes(a.size_bytes)}` +
+            (operation.error_message ? ` — ${operation.error_message}` : "");
+          progress.dataset.status = operation.status;
+          if (operation.status === "RUNNING") {
+            setTimeout(async () => {
+              try { operation = await rpc.call("operation", { id: operation.id }); poll(); } catch (e) { progress.textContent = e.message; }
+            }, 700);
+          } else {
+            confirm.disabled = false;
+            showStatus(`Export of ${path}: ${operation.status}`);
+          }
+        };
+        poll();
+        return false;
+      },
+    });
+    bucket.focus();
+  }
+
+  async function showOperations() {
+    let reply;
+    try {
+      reply = await rpc.call("operations");
+    } catch (error) {
+      showError(error.message);
+      return;
+    }
+    const items = reply.operations.map((op) => h("li", {},
+      `${op.status} · ${op.attributes?.path || ""} · started ${formatDate(op.start_time)}` +
+      (op.error_message ? ` · ${op.error_message}` : "")));
+    dialogs.open({
+      title: "Export operations",
+      body: [items.length ? h("ul", { class: "iw-dialog-list", "aria-label": "Past operations" }, items)
+        : h("p", {}, "No exports yet.")],
+      confirmLabel: "Close",
+      onConfirm: async () => {},
+    });
   }
 
   async function copyPaths() {
@@ -429,10 +677,12 @@ function render({ model, el }) {
     model.on(`change:${name}`, renderHeader);
   }
   model.on("change:height", () => { root.style.height = `${model.get("height")}px`; });
+  model.on("change:transfers", renderTransfers);
 
   renderHeader();
-  renderSelection();
+  renderTransfers();
   reload();
+  renderSelection();
   tree.refresh();
   tree.setActive(model.get("path"));
 
