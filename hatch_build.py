@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-BUNDLES = ("storage_browser.js", "transfer_queue.js", "styles.css")
+BUNDLES = ("storage_browser.js", "transfer_queue.js", "styles.css", "zip_explorer.js")
 
 
 class JsBuildHook(BuildHookInterface):

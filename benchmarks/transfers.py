@@ -13,7 +13,7 @@ the bytes received over the wire. `curl` of the 1 GB signed URL is the loopback 
 Prints a Markdown table, where the CPU time went (client vs. server), and which targets
 were met.
 
-Run from the repository root (about 2 minutes on 2 cores; needs ~4.5 GB of free disk):
+Run from the repository root (about 75 s on 2 idle cores; needs ~3.5 GB of free disk):
 
     .venv/bin/python benchmarks/transfers.py [--quick] [--only small-up big-down ...]
         [--clients ours inductiva] [--repeat N] [--concurrency N] [--tmp DIR] [--keep]
@@ -491,20 +491,21 @@ def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
     watchdog.start()
     lines: list[str] = []
 
-    def read_until(marker: str) -> None:
+    def read_until(marker: str) -> bool:
         for line in proc.stdout:
             lines.append(line)
             if line.startswith(marker):
-                return
+                return True
+        return False
 
     try:
-        read_until(READY)
-        if proxy is not None:
-            proxy.reset()
-        with CpuWatch(server.pid) as watch:  # until the report: the child's exit is not timed
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-            read_until(RESULT)
+        if read_until(READY):
+            if proxy is not None:
+                proxy.reset()
+            with CpuWatch(server.pid) as watch:  # until the report; the child's exit is not timed
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+                read_until(RESULT)
         lines.append(proc.communicate()[0])
     except BaseException:
         proc.kill()

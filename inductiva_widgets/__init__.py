@@ -21,3 +21,5 @@ def __getattr__(name: str) -> Any:
 
         return getattr(widgets, name)
     raise AttributeError(f"module 'inductiva_widgets' has no attribute {name!r}")
+
+__all__ += ["ZipExplorer"]

@@ -6,3 +6,7 @@ from .transfer_queue import TransferQueue
 
 __all__ = ["StorageBrowser", "StorageFrame", "TransferQueue", "members_dataframe",
            "storage_dataframe"]
+
+from .zip_explorer import ZipExplorer  # noqa: E402
+
+__all__ += ["ZipExplorer"]

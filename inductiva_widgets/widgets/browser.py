@@ -16,6 +16,7 @@ from ..storage import CancelToken, StorageClient, TransferCancelled
 from ..storage._listing import find
 from ..storage._zipmembers import IMPLIED_PREFIX
 from ._rpc import RpcWidget, bundle, rpc
+from .previews import MemberPreviewCalls
 from .transfer_queue import TransferQueue
 
 TASK_FILES = {"input.zip", "output.zip"}
@@ -47,7 +48,7 @@ def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
     }
 
 
-class StorageBrowser(RpcWidget):
+class StorageBrowser(MemberPreviewCalls, RpcWidget):
     """Browse the storage: a folder tree, a sortable paged table, search and actions.
 
     Args:
@@ -74,7 +75,6 @@ class StorageBrowser(RpcWidget):
     # Bumped to make the view fetch its pages again (after a change from Python).
     version = traitlets.Int(0).tag(sync=True)
     transfers = traitlets.List(traitlets.Dict()).tag(sync=True)
-    download_dir = traitlets.Unicode("downloads").tag(sync=True)
 
     def __init__(self, path: str = "/", client: StorageClient | None = None, *,
                  region: str = "", folder_sizes: bool = True, height: int = 520,
@@ -147,7 +147,7 @@ class StorageBrowser(RpcWidget):
 
         Returns the transfer ids; `browser.queue.wait()` blocks until they finish.
         """
-        folder = local_dir or self.download_dir
+        folder = local_dir or self.download_folder
         return [self.queue.download(p, folder, decompress).id
                 for p in (paths if paths is not None else self.selected)]
 
@@ -243,7 +243,7 @@ class StorageBrowser(RpcWidget):
             rows.append(_row(full, entry, "member_dir" if entry["name"].endswith("/")
                              else "member"))
         return {"total": len(entries), "rows": rows, "path": f"{archive}/{inner}".rstrip("/"),
-                "archive": archive, "archive_size": reply.get("size"),
+                "archive": archive, "members_size": reply.get("size"),
                 "implied_prefix": IMPLIED_PREFIX.get(posixpath.basename(archive), "")}
 
     @rpc
@@ -360,7 +360,7 @@ class StorageBrowser(RpcWidget):
         """Download paths (files, folders or ZIP members) into a kernel-side folder."""
         if not folder.strip():
             raise storage.InvalidPathError("type the local folder to download into")
-        self.download_dir = folder
+        self.download_folder = folder
         return {"transfers": self.download(paths, folder, decompress)}
 
     @rpc

@@ -9,6 +9,7 @@ import { clickSelect, moveFocus } from "./selection.js";
 import { COMPRESSION, crumbs, exactBytes, formatBytes, formatCost, formatDate, parentPath } from "./format.js";
 import { createDialogs, field } from "./dialogs.js";
 import { createTransfersPanel } from "./transfers_panel.js";
+import { createMemberPreview } from "./member_preview.js";
 import { copyCode, deleteCode, downloadCode, exportCode, uploadCode, uploadFromUrlCode } from "./code.js";
 
 const PER_PAGE = 100;
@@ -114,9 +115,12 @@ function render({ model, el }) {
     const n = selected.length;
     selectionInfo.textContent = n ? `${n} selected` : "";
     for (const b of [deleteButton, copyButton, copyPathButton, downloadButton]) b.disabled = n === 0;
-    const oneFile = n === 1 && !state.rowKinds.get(selected[0])?.is_dir;
-    saveButton.disabled = !oneFile;
-    exportButton.disabled = !(oneFile && state.rowKinds.get(selected[0])?.kind !== "member");
+    // .zip archives open like folders but are files: they can be saved and exported.
+    const kind = n === 1 ? state.rowKinds.get(selected[0])?.kind : undefined;
+    const storedFile = kind === "file" || kind === "zip";
+    saveButton.disabled = !storedFile;
+    exportButton.disabled = !storedFile;
+    showPreview(kind === "member" ? selected[0] : null);
     uploadButton.disabled = urlButton.disabled = state.inArchive || model.get("path") === "/";
   }
 
@@ -160,6 +164,29 @@ function render({ model, el }) {
     table = next;
   }
 
+  // -- member preview (inside archives) -------------------------------------------------
+  const preview = createMemberPreview({
+    rpc,
+    downloadFolder: model.get("download_folder"),
+    onDownloadFolder: (folder) => { model.set("download_folder", folder); model.save_changes(); },
+  });
+  const previewPane = h("aside", { class: "iw-preview-pane", "aria-label": "Member preview pane", hidden: true },
+    preview.el);
+  let previewed = null;
+  function showPreview(path) {
+    if (!state.inArchive || !path) {
+      previewPane.hidden = true;
+      previewed = null;
+      return;
+    }
+    if (path === previewed) return;
+    const parts = path.split("/");
+    const at = parts.findIndex((p) => p.toLowerCase().endsWith(".zip"));
+    previewed = path;
+    previewPane.hidden = false;
+    preview.show(parts.slice(0, at + 1).join("/"), parts.slice(at + 1).join("/"));
+  }
+
   // -- tree ----------------------------------------------------------------------------
   const tree = createTree({ rpc, onOpen: (path) => navigate(path), onError: (e) => showError(e.message) });
 
@@ -191,7 +218,7 @@ function render({ model, el }) {
       exportButton, operationsButton, deleteButton, copyButton, copyPathButton, selectionInfo,
       h("span", { class: "iw-spacer" }), statusBox),
     alertBox,
-    h("div", { class: "iw-main" }, h("div", { class: "iw-tree-pane" }, tree.el), tableHolder),
+    h("div", { class: "iw-main" }, h("div", { class: "iw-tree-pane" }, tree.el), tableHolder, previewPane),
     transfersPanel.el,
     dialogHost);
   el.append(root);
@@ -268,6 +295,7 @@ function render({ model, el }) {
       state.inArchive = inArchive;
       useColumns(inArchive ? memberColumns : folderColumns);
     }
+    if (!inArchive) showPreview(null);
     table.setSort(state.sortBy, state.order);
     state.source = folderSource(path);
     table.setSource(state.source);
@@ -444,7 +472,7 @@ function render({ model, el }) {
   function askDownload() {
     const paths = state.selection.selected;
     if (!paths.length) return;
-    const folder = h("input", { class: "iw-input iw-wide", type: "text", value: model.get("download_dir") });
+    const folder = h("input", { class: "iw-input iw-wide", type: "text", value: model.get("download_folder") });
     const unzip = h("input", { type: "checkbox" });
     unzip.checked = true;
     const { confirm } = dialogs.open({
@@ -607,6 +635,7 @@ function render({ model, el }) {
         operation = await rpc.call("start_export", { path, bucket: bucket.value, file_name: fileName.value,
           part_size: Number(partSize.value) || 128, region: region.value.trim() });
         confirm.textContent = "Close";
+        confirm.setAttribute("aria-label", "Close");
         const poll = async () => {
           const a = operation.attributes || {};
           const done = a.bytes_done || 0;

@@ -6,6 +6,7 @@ data folders) with the bundled server's URL and key in the kernel's environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -49,7 +50,7 @@ def demo_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory, demo_server):
+def lab(tmp_path_factory, demo_server, s3_endpoint):
     """A JupyterLab server; yields (base_url, notebook_dir)."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
@@ -71,6 +72,11 @@ def lab(tmp_path_factory, demo_server):
         "IPYTHONDIR": str(home / "ipython"),
         "INDUCTIVA_API_URL": demo_server.url,
         "INDUCTIVA_API_KEY": KEY,
+        # Exports go to a real S3 endpoint on loopback (moto).
+        "AWS_ENDPOINT_URL": s3_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
     }
     # Kernels must find the labextensions of this environment (anywidget, sidecar).
     env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
@@ -173,3 +179,16 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep a screenshot of the page when a UI test fails (test-artifacts/failed-*.png)."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and page is not None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        # The page may be gone; the failure itself is what matters.
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(ARTIFACTS / f"failed-{item.name}.png"))

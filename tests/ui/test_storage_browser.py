@@ -172,3 +172,22 @@ def test_time_to_first_rows_in_large_folders(lab, page, demo_server, count):
           f"(kernel+server answer {answer_ms} ms, rows painted {render_ms} ms later)")
     # The view's own work after the answer stays small whatever the folder's size.
     assert render_ms < 1000
+
+
+def test_member_preview_inside_the_browser(lab, page, demo_server):
+    task = next(p.name for p in region_path(demo_server, "").iterdir()
+                if (p / "output.zip").exists())
+    base, folder = lab
+    name = write_notebook(folder, "preview.ipynb", [
+        "from inductiva_widgets import StorageBrowser\n"
+        f"StorageBrowser('{task}/output.zip/artifacts', height=560)"])
+    nb = Notebook(page, base, name)
+    nb.run_all()
+    member = grid(page).locator(f"[data-path='{task}/output.zip/artifacts/stdout.txt']")
+    nb.expect(member).to_be_visible(timeout=60_000)
+    member.click()
+    pane = page.get_by_role("complementary", name="Member preview pane")
+    nb.expect(pane).to_be_visible()
+    nb.expect(pane.locator(".iw-preview-fetched")).to_contain_text("fetched", timeout=30_000)
+    nb.expect(pane.locator(".iw-preview-body")).not_to_be_empty()
+    nb.screenshot("browser-member-preview.png")

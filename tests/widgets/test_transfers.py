@@ -111,7 +111,7 @@ def test_browser_download_and_kernel_upload(demo, tmp_path):
     browser.queue.wait(timeout=30)
     assert browser.transfers[0]["id"] == ids[0] and browser.transfers[0]["state"] == "done"
     assert (tmp_path / "d" / tasks[1] / "output" / "stdout.txt").stat().st_size > 1000
-    assert browser.download_dir == str(tmp_path / "d")
+    assert browser.download_folder == str(tmp_path / "d")
     local = tmp_path / "local"
     local.mkdir()
     (local / "a.txt").write_text("from the kernel")

@@ -1,0 +1,783 @@
+"""Previews of single members of remote ZIP archives, fetched by byte range only.
+
+Plain functions over a `StorageClient` (no widget code), shared by the ZipExplorer and the
+StorageBrowser: what kind a member is, its head / next chunk / tail as text, a CSV head
+as a typed table, an image as a `data:` URL, a hex dump of anything else, and always how
+many bytes of the archive the preview cost over the network.
+
+`MemberPreviewCalls` is the small mixin that exposes them to a widget's view as `@rpc`
+methods (`preview`, `member_frame`, `download_member`).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import posixpath
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import traitlets
+
+from .. import storage
+from ..storage import NotFoundError, StorageClient, StorageError, ValidationError, ZipFileInfo
+from ..storage._inflate import SUPPORTED_METHODS, Inflater
+from ..storage._zipmembers import IMPLIED_PREFIX, Member, candidates, iter_raw
+from ._rpc import rpc
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CSV_ROWS", "HEAD_BYTES", "HEX_BYTES", "IMAGE_CAP", "TAIL_LINES", "ByteMeter",
+    "archive_file_size",
+    "MemberPreviewCalls", "PreviewCache", "hexdump", "locate_member", "member_dataframe",
+    "member_kind", "method_name", "preview_member", "read_all", "read_before", "read_range",
+    "read_tail",
+]
+
+HEAD_BYTES = 64 * 1024  # one text chunk ("Load more" fetches the next one)
+TAIL_LINES = 200  # the default view of a log
+TAIL_KEEP = 256 * 1024  # at most this much text is kept for a tail
+CSV_ROWS = 50  # rows shown of a CSV preview
+CSV_MAX_HEAD = 1024 * 1024  # read up to this much to find CSV_ROWS complete rows
+IMAGE_CAP = 20 * 1024 * 1024  # images larger than this are not inlined
+HEX_BYTES = 512
+SNIFF_BYTES = 4096
+# A log's tail must inflate a compressed member from its start; above this, show its start.
+AUTO_TAIL_MAX_COMPRESSED = 32 * 1024 * 1024
+URL_TTL_S = 300.0  # signed URLs are reused this long (the server's live far longer)
+
+TEXT_EXTENSIONS = {
+    ".txt", ".log", ".out", ".err", ".md", ".rst", ".json", ".yaml", ".yml", ".toml", ".ini",
+    ".cfg", ".conf", ".xml", ".html", ".htm", ".py", ".sh", ".c", ".h", ".cpp", ".f90",
+    ".f", ".m", ".jl", ".r", ".js", ".ts", ".tex", ".gro", ".top", ".itp", ".mdp", ".pdb",
+    ".dep", ".bot", ".xyz", ".stl", ".obj", ".hdr", ".inp", ".in", ".sif", ".geo", ".msh",
+    ".foam", ".dict", ".cmd", ".bat", ".tcl", ".lammps", ".ndx", ".tbl",
+}
+TEXT_NAMES = {"readme", "print", "makefile", "license", "controldict", "fvschemes",
+              "fvsolution", "blockmeshdict", "params", "input"}
+LOG_NAMES = {"stdout.txt", "stderr.txt", "output.log", "stdout", "stderr"}
+LOG_EXTENSIONS = {".log", ".err", ".out"}
+CSV_EXTENSIONS = {".csv": ",", ".tsv": "\t"}
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+BINARY_EXTENSIONS = {
+    ".bin", ".gz", ".bz2", ".xz", ".zip", ".tar", ".tgz", ".7z", ".h5", ".hdf5",
+    ".nc", ".npy", ".npz", ".pkl", ".pickle", ".exe", ".so", ".o", ".a", ".dll", ".pdf",
+    ".xtc", ".trr", ".tpr", ".edr", ".cpt", ".vtu", ".vtp", ".pvd", ".mp4", ".avi",
+}
+
+
+def method_name(compress_type: int | None) -> str:
+    """"deflate", "stored", ... for a ZIP compression method number."""
+    return SUPPORTED_METHODS.get(compress_type or 0, f"method {compress_type}")
+
+
+# -- byte counting ----------------------------------------------------------------------------
+
+
+class ByteMeter:
+    """Counts the raw archive bytes received over the network."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, nbytes: int) -> None:
+        self.n += nbytes
+
+
+def _fetch(client: StorageClient, url: str, start: int, end: int, meter: ByteMeter) -> bytes:
+    """Raw bytes `start..end` (inclusive) of the archive, counted."""
+    if end < start:
+        return b""
+    parts = []
+    for chunk in iter_raw(client.blobs, url, start, end, client.retries, None):
+        meter(len(chunk))
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+# -- locating members ---------------------------------------------------------------------------
+
+
+def _member_from_info(archive: str, info: ZipFileInfo, client: StorageClient,
+                      region: str | None) -> Member:
+    start, compressed = info.range_start, info.compressed_size
+    if start is None or compressed is None:
+        folder, base = posixpath.split(info.name)
+        rng = client.zip_file_range(archive, folder, base, region)
+        start, end = rng["range_start"], rng["range_end"]
+    else:
+        end = start + compressed - 1
+    if info.compress_type is None:
+        info.compress_type = 0
+    return Member(archive, info.name, info, start, end)
+
+
+def locate_member(client: StorageClient, archive: str, member: str,
+                  region: str | None = None) -> Member:
+    """A file member; the task archive's implied folder (`artifacts/`) may be left out.
+
+    One listing of the member's folder; NotFoundError names what was tried.
+    """
+    last_error: NotFoundError | None = None
+    for name in candidates(archive, member):
+        folder, base = posixpath.split(name)
+        try:
+            listing = client.zip_contents(archive, folder, False, region)
+        except NotFoundError as exc:
+            last_error = exc
+            continue
+        for entry in listing["contents"]:
+            if entry["name"] == base:
+                info = ZipFileInfo.from_json({**entry, "name": name})
+                return _member_from_info(archive, info, client, region)
+    tried = " or ".join(repr(n) for n in candidates(archive, member))
+    reason = f": {last_error.detail}" if last_error is not None else ""
+    raise NotFoundError(f'"{member}" is not a file in "{archive}" (looked for {tried}){reason}',
+                        status_code=404)
+
+
+# -- sequential reading of compressed members ---------------------------------------------------
+
+
+@dataclass
+class _Cursor:
+    """Inflation state of one compressed member, so "Load more" continues where it stopped."""
+
+    member: Member
+    inflater: Inflater
+    raw_pos: int  # the next raw byte to fetch (absolute offset in the archive)
+    out_pos: int  # uncompressed offset of buffer[0]
+    buffer: bytes = b""
+    finished: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, member: Member) -> _Cursor:
+        return cls(member, Inflater(member.info.compress_type or 0), member.range_start, 0)
+
+    def pump(self, client: StorageClient, url: str, need_out: int, meter: ByteMeter) -> None:
+        """Fetch raw windows until `need_out` more uncompressed bytes are buffered (or the end)."""
+        size = self.member.info.size or 0
+        compressed = max(self.member.compressed_size, 1)
+        ratio = compressed / size if size else 1.0
+        while not self.finished and len(self.buffer) < need_out:
+            missing = need_out - len(self.buffer)
+            window = max(16 * 1024, int(missing * ratio * 1.1) + 8 * 1024)
+            end = min(self.member.range_end, self.raw_pos + window - 1)
+            raw = _fetch(client, url, self.raw_pos, end, meter)
+            self.raw_pos = end + 1
+            out = self.inflater.feed(raw)
+            if self.raw_pos > self.member.range_end:
+                out += self.inflater.finish()
+                self.finished = True
+            self.buffer += out
+
+    def drop_before(self, offset: int) -> None:
+        if offset > self.out_pos:
+            cut = min(offset - self.out_pos, len(self.buffer))
+            self.buffer = self.buffer[cut:]
+            self.out_pos += cut
+
+
+class PreviewCache:
+    """Signed URLs, archive sizes and inflation cursors reused between previews."""
+
+    def __init__(self, max_cursors: int = 8) -> None:
+        self._lock = threading.Lock()
+        self._urls: dict[tuple[str, str | None], tuple[str, float]] = {}
+        self._sizes: dict[tuple[str, str | None], int | None] = {}
+        self._cursors: OrderedDict[tuple[str, str], _Cursor] = OrderedDict()
+        self._max = max_cursors
+
+    def url(self, client: StorageClient, archive: str, region: str | None) -> str:
+        key = (archive, region)
+        with self._lock:
+            known = self._urls.get(key)
+            if known and time.monotonic() - known[1] < URL_TTL_S:
+                return known[0]
+        url = client.signed_urls([archive], "download", region)[0]
+        with self._lock:
+            self._urls[key] = (url, time.monotonic())
+        return url
+
+    def archive_size(self, client: StorageClient, archive: str, region: str | None
+                     ) -> int | None:
+        key = (archive, region)
+        with self._lock:
+            if key in self._sizes:
+                return self._sizes[key]
+        size = archive_file_size(client, archive, region)
+        with self._lock:
+            self._sizes[key] = size
+        return size
+
+    def cursor(self, member: Member, offset: int) -> _Cursor:
+        """A cursor positioned at or before `offset` (a new one from the start if need be)."""
+        key = (member.archive, member.name)
+        with self._lock:
+            found = self._cursors.get(key)
+            if found is not None and found.member == member and found.out_pos <= offset:
+                self._cursors.move_to_end(key)
+                return found
+            fresh = _Cursor.start(member)
+            self._cursors[key] = fresh
+            while len(self._cursors) > self._max:
+                self._cursors.popitem(last=False)
+            return fresh
+
+    def clear(self) -> None:
+        with self._lock:
+            self._urls.clear()
+            self._sizes.clear()
+            self._cursors.clear()
+
+
+def archive_file_size(client: StorageClient, archive: str, region: str | None = None
+                      ) -> int | None:
+    """The archive file's size in bytes (one listing); None if it cannot be read.
+
+    (The `size` of a zip-contents reply is the members' total, not the archive's.)
+    """
+    try:
+        return storage.stat(archive, region, client=client).get("size_bytes")
+    except StorageError:
+        return None
+
+
+def _url(client: StorageClient, member: Member, region: str | None,
+         cache: PreviewCache | None) -> str:
+    if cache is not None:
+        return cache.url(client, member.archive, region)
+    return client.signed_urls([member.archive], "download", region)[0]
+
+
+# -- reading by byte range ----------------------------------------------------------------------
+
+
+def read_range(client: StorageClient, member: Member, offset: int, nbytes: int, *,
+               region: str | None = None, meter: ByteMeter | None = None,
+               cache: PreviewCache | None = None) -> bytes:
+    """Uncompressed bytes `offset .. offset+nbytes` of a member.
+
+    A stored member is read at that offset directly; a compressed one is inflated from its
+    start (or from where a cached cursor stopped, so reading chunk after chunk costs each
+    raw byte once).
+    """
+    meter = meter if meter is not None else ByteMeter()
+    size = member.info.size
+    if size is not None:
+        nbytes = max(0, min(nbytes, size - offset))
+    if nbytes <= 0 or member.compressed_size <= 0:
+        return b""
+    url = _url(client, member, region, cache)
+    if (member.info.compress_type or 0) == 0:
+        start = member.range_start + offset
+        return _fetch(client, url, start, min(member.range_end, start + nbytes - 1), meter)
+    cursor = cache.cursor(member, offset) if cache is not None else _Cursor.start(member)
+    with cursor.lock:
+        if cursor.out_pos > offset:  # taken over by another reader meanwhile: start again
+            cursor = _Cursor.start(member)
+        while True:
+            cursor.drop_before(offset)
+            if cursor.out_pos >= offset or cursor.finished:
+                break
+            cursor.pump(client, url, offset - cursor.out_pos + 1, meter)
+        cursor.pump(client, url, nbytes, meter)
+        return cursor.buffer[:nbytes]
+
+
+def _inflate_all(client: StorageClient, member: Member, url: str,
+                 meter: ByteMeter) -> Iterator[bytes]:
+    """Every uncompressed chunk of a member, counted, in raw windows of at most 1 MiB."""
+    inflater = Inflater(member.info.compress_type or 0)
+    position = member.range_start
+    while position <= member.range_end:
+        end = min(member.range_end, position + 1024 * 1024 - 1)
+        out = inflater.feed(_fetch(client, url, position, end, meter))
+        position = end + 1
+        if out:
+            yield out
+    tail = inflater.finish() if member.compressed_size > 0 else b""
+    if tail:
+        yield tail
+
+
+def read_all(client: StorageClient, member: Member, *, region: str | None = None,
+             meter: ByteMeter | None = None, cache: PreviewCache | None = None) -> bytes:
+    """A whole member's bytes (only its own raw bytes are fetched)."""
+    meter = meter if meter is not None else ByteMeter()
+    if member.compressed_size <= 0:
+        return b""
+    data = b"".join(_inflate_all(client, member, _url(client, member, region, cache), meter))
+    if member.info.size is not None and len(data) != member.info.size:
+        raise storage.IntegrityError(f"{member.name}: inflated to {len(data)} bytes, the "
+                                     f"archive says {member.info.size}")
+    return data
+
+
+def read_tail(client: StorageClient, member: Member, lines: int = TAIL_LINES, *,
+              region: str | None = None, meter: ByteMeter | None = None,
+              cache: PreviewCache | None = None) -> tuple[bytes, int]:
+    """The last `lines` lines (at most TAIL_KEEP bytes) and the offset where they start.
+
+    A stored member is read from its end only; a compressed one is inflated from its start
+    (the format allows nothing else), keeping only the end in memory.
+    """
+    meter = meter if meter is not None else ByteMeter()
+    size = member.info.size or 0
+    if size == 0 or member.compressed_size <= 0:
+        return b"", 0
+    url = _url(client, member, region, cache)
+    if (member.info.compress_type or 0) == 0:
+        window = 16 * 1024
+        while True:
+            start = max(member.range_start, member.range_end + 1 - window)
+            data = _fetch(client, url, start, member.range_end, meter)
+            at_start = start == member.range_start
+            if data.count(b"\n") > lines or at_start or len(data) >= TAIL_KEEP:
+                return _last_lines(data, lines, at_start, start - member.range_start)
+            window *= 4
+    kept, produced = b"", 0
+    for chunk in _inflate_all(client, member, url, meter):
+        produced += len(chunk)
+        kept = (kept + chunk)[-TAIL_KEEP:]
+    return _last_lines(kept, lines, len(kept) == produced, produced - len(kept))
+
+
+def _last_lines(data: bytes, lines: int, at_start: bool, base: int) -> tuple[bytes, int]:
+    """The last `lines` lines of `data` (which starts at offset `base`), whole lines only."""
+    body = data[:-1] if data.endswith(b"\n") else data
+    cut = len(body)
+    for _ in range(lines):
+        cut = body.rfind(b"\n", 0, cut)
+        if cut < 0:
+            break
+    if cut < 0:
+        if at_start:
+            return data, base
+        cut = data.find(b"\n")  # drop the partial first line of a window
+        if cut < 0:
+            return data, base
+    return data[cut + 1 :], base + cut + 1
+
+
+def read_before(client: StorageClient, member: Member, end_offset: int,
+                nbytes: int = HEAD_BYTES, *, region: str | None = None,
+                meter: ByteMeter | None = None, cache: PreviewCache | None = None
+                ) -> tuple[bytes, int]:
+    """Whole lines ending at `end_offset` (about `nbytes` of them) and their start offset."""
+    start = max(0, end_offset - nbytes)
+    data = read_range(client, member, start, end_offset - start, region=region, meter=meter,
+                      cache=cache)
+    if start > 0:
+        cut = data.find(b"\n")
+        if cut >= 0:
+            return data[cut + 1 :], start + cut + 1
+    return data, start
+
+
+# -- kinds and rendering --------------------------------------------------------------------------
+
+
+def _ext(name: str) -> str:
+    base = posixpath.basename(name).lower()
+    return posixpath.splitext(base)[1]
+
+
+def looks_binary(head: bytes) -> bool:
+    """A NUL, or too many control characters, in the first bytes."""
+    sample = head[:SNIFF_BYTES]
+    if b"\x00" in sample:
+        return True
+    if not sample:
+        return False
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control / len(sample) > 0.1
+
+
+def member_kind(name: str, head: bytes | None = None) -> str:
+    """"log", "text", "csv", "image" or "binary": by name first, then by sniffing `head`.
+
+    None means the name cannot tell and the first bytes are needed.
+    """
+    base = posixpath.basename(name).lower()
+    ext = _ext(name)
+    if ext in IMAGE_TYPES:
+        return "image"
+    if ext in CSV_EXTENSIONS:
+        return "csv"
+    if base in LOG_NAMES or ext in LOG_EXTENSIONS:
+        return "log"
+    if ext == ".dat" and head is not None and not looks_binary(head):
+        first = next((ln for ln in head.splitlines() if ln.strip()
+                      and not ln.lstrip().startswith(b"#")), b"")
+        return "csv" if b"," in first else "text"
+    if ext in BINARY_EXTENSIONS:
+        return "binary"
+    if head is None:
+        if ext in TEXT_EXTENSIONS or base in TEXT_NAMES:
+            return "text"
+        return None  # type: ignore[return-value]
+    return "binary" if looks_binary(head) else "text"
+
+
+def _utf8_cut(data: bytes) -> int:
+    """A length <= len(data) that does not split a UTF-8 sequence."""
+    cut = len(data)
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 == 0x80:
+            continue
+        if byte & 0x80:  # a lead byte: is its sequence complete?
+            need = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4
+            if back < need:
+                cut = len(data) - back
+        break
+    return cut
+
+
+def _chunk_end(data: bytes, at_eof: bool) -> int:
+    """Where a text chunk should stop: after its last newline (whole lines), if any."""
+    if at_eof:
+        return len(data)
+    newline = data.rfind(b"\n")
+    return newline + 1 if newline >= 0 else _utf8_cut(data)
+
+
+def hexdump(data: bytes, base: int = 0) -> str:
+    """Classic 16-bytes-a-line hex and ASCII dump."""
+    lines = []
+    for i in range(0, len(data), 16):
+        row = data[i : i + 16]
+        hexes = " ".join(f"{b:02x}" for b in row)
+        hexes = f"{hexes[:23]} {hexes[23:]}" if len(row) > 8 else hexes
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+        lines.append(f"{base + i:08x}  {hexes:<48}  |{text}|")
+    return "\n".join(lines)
+
+
+def _csv_sep(name: str, head: bytes) -> str:
+    return CSV_EXTENSIONS.get(_ext(name), ",")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "NaN" if value != value else repr(value)
+    return str(value)
+
+
+def csv_table(data: bytes, sep: str, complete: bool, rows: int = CSV_ROWS) -> dict[str, Any]:
+    """The first `rows` rows of CSV bytes, typed by pandas; a partial last line is dropped."""
+    import pandas as pd
+
+    if not complete:
+        newline = data.rfind(b"\n")
+        data = data[: newline + 1] if newline >= 0 else b""
+    try:
+        frame = pd.read_csv(io.BytesIO(data), sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            ValueError) as exc:
+        raise ValidationError(f"cannot read the start of this member as CSV: {exc}",
+                              status_code=422) from None
+    shown = frame.head(rows)
+    return {
+        "columns": [str(c) for c in frame.columns],
+        "dtypes": [str(t) for t in frame.dtypes],
+        "rows": [[_cell(v) for v in row] for row in shown.itertuples(index=False, name=None)],
+        "rows_shown": len(shown),
+        "rows_parsed": len(frame),
+    }
+
+
+# -- code a user could run instead -------------------------------------------------------------
+
+
+def _short(archive: str, name: str) -> str:
+    prefix = IMPLIED_PREFIX.get(posixpath.basename(archive), "")
+    return name[len(prefix):] if prefix and name.startswith(prefix) else name
+
+
+def _region_arg(region: str | None) -> str:
+    return f", region={region!r}" if region else ""
+
+
+def _code(action: str, archive: str, name: str, region: str | None, **extra: Any) -> str:
+    short = _short(archive, name)
+    head = "import inductiva_widgets.storage as storage\n"
+    r = _region_arg(region)
+    a, m = _q(archive), _q(short)
+    if action == "tail":
+        return f"{head}storage.tail_member({a}, {m}, lines={extra['lines']}{r})"
+    if action == "range":
+        offset, nbytes = extra["offset"], extra["nbytes"]
+        if offset == 0:
+            return f"{head}data = storage.read_member({a}, {m}{r}, max_bytes={nbytes})"
+        return (f"{head}data = storage.read_member({a}, {m}{r}, "
+                f"max_bytes={offset + nbytes})[{offset}:]")
+    if action == "all":
+        return f"{head}data = storage.read_member({a}, {m}{r})"
+    if action == "csv":
+        sep = extra.get("sep", ",")
+        sep_arg = "" if sep == "," else f", sep={sep!r}"
+        return (f"import io\nimport pandas as pd\n{head}"
+                f"df = pd.read_csv(io.BytesIO(storage.read_member({a}, {m}{r})){sep_arg})")
+    if action == "download":
+        return (f"{head}storage.download({_q(archive + '/' + name)}, {_q(extra['folder'])}{r})")
+    return f"{head}storage.get_zip_contents({a}, '', recursive=True{r})"
+
+
+def _q(text: str) -> str:
+    return repr(text)
+
+
+# -- previews -------------------------------------------------------------------------------------
+
+
+MODES = ("auto", "head", "more", "tail", "earlier")
+
+
+def preview_member(client: StorageClient, archive: str, member: str | Member,
+                   mode: str = "auto", offset: int = 0, *, region: str | None = None,
+                   archive_size: int | None = None, cache: PreviewCache | None = None
+                   ) -> dict[str, Any]:
+    """A preview of one member, by byte range only; see the module doc for the reply's shape.
+
+    mode: "auto" (a log's tail, anything else's head), "head", "more" (the text chunk at
+    uncompressed `offset`), "tail" (the last TAIL_LINES lines), "earlier" (the text chunk
+    ending at `offset`).
+    """
+    if mode not in MODES:
+        raise ValidationError(f"unknown preview mode {mode!r} (one of {', '.join(MODES)})",
+                              status_code=422)
+    located = member if isinstance(member, Member) else locate_member(
+        client, archive, member, region)
+    if archive_size is None:
+        archive_size = (cache.archive_size(client, archive, region) if cache is not None
+                        else archive_file_size(client, archive, region))
+    info = located.info
+    meter = ByteMeter()
+    size = info.size or 0
+    reply: dict[str, Any] = {
+        "archive": archive, "member": located.name, "size": info.size,
+        "compressed_size": located.compressed_size, "compress_type": info.compress_type,
+        "method": method_name(info.compress_type), "archive_size": archive_size,
+        "note": "",
+    }
+    kind = member_kind(located.name)
+    sniffed = None  # the first bytes, when the name could not tell the kind
+    if kind is None or _ext(located.name) == ".dat":
+        sniffed = read_range(client, located, 0, SNIFF_BYTES, region=region, meter=meter,
+                             cache=cache)
+        kind = member_kind(located.name, sniffed)
+    if mode in ("more", "tail", "earlier") and kind in ("csv", "binary", "image"):
+        kind = "text"  # asked for explicitly: a CSV's (or anything's) raw text
+
+    if kind == "image":
+        reply.update(_image(client, located, region, meter, cache))
+    elif kind == "binary":
+        head = sniffed[:HEX_BYTES] if sniffed is not None else read_range(
+            client, located, 0, HEX_BYTES, region=region, meter=meter, cache=cache)
+        reply.update(kind="binary", mode="head", hex=hexdump(head), head_bytes=len(head),
+                     code=_code("range", archive, located.name, region, offset=0,
+                                nbytes=HEX_BYTES))
+    elif kind == "csv" and mode in ("auto", "head"):
+        reply.update(_csv(client, located, archive, region, meter, cache))
+    else:
+        is_log = kind == "log"
+        if mode == "auto":
+            mode = "tail" if is_log else "head"
+            if is_log and info.compress_type and located.compressed_size > AUTO_TAIL_MAX_COMPRESSED:
+                mode = "head"
+                reply["note"] = ("Showing the start: the end of a compressed member can only "
+                                 "be reached by reading all of it "
+                                 f"({located.compressed_size:,} bytes).")
+        reply.update(_text(client, located, archive, mode, offset, region, meter, cache,
+                           sniffed))
+        reply["log"] = is_log
+    reply["bytes_fetched"] = meter.n
+    if size == 0:
+        reply["note"] = reply["note"] or "This member is empty."
+    return reply
+
+
+def _text(client: StorageClient, member: Member, archive: str, mode: str, offset: int,
+          region: str | None, meter: ByteMeter, cache: PreviewCache | None,
+          sniffed: bytes | None = None) -> dict[str, Any]:
+    size = member.info.size or 0
+    if mode == "tail":
+        data, start = read_tail(client, member, TAIL_LINES, region=region, meter=meter,
+                                cache=cache)
+        end = size
+        code = _code("tail", archive, member.name, region, lines=TAIL_LINES)
+    elif mode == "earlier":
+        end = max(0, min(int(offset), size))
+        data, start = read_before(client, member, end, HEAD_BYTES, region=region,
+                                  meter=meter, cache=cache)
+        code = _code("range", archive, member.name, region, offset=start, nbytes=end - start)
+    else:
+        start = 0 if mode == "head" else max(0, min(int(offset), size))
+        known = sniffed if start == 0 and sniffed is not None else b""
+        data = known + read_range(client, member, start + len(known), HEAD_BYTES - len(known),
+                                  region=region, meter=meter, cache=cache)
+        data = data[: _chunk_end(data, start + len(data) >= size)]
+        end = start + len(data)
+        code = _code("range", archive, member.name, region, offset=start, nbytes=HEAD_BYTES)
+    return {"kind": "text", "mode": mode, "text": data.decode("utf-8", "replace"),
+            "offset": start, "next_offset": end, "at_start": start == 0, "eof": end >= size,
+            "code": code}
+
+
+def _csv(client: StorageClient, member: Member, archive: str, region: str | None,
+         meter: ByteMeter, cache: PreviewCache | None) -> dict[str, Any]:
+    size = member.info.size or 0
+    want = HEAD_BYTES
+    while True:
+        data = read_range(client, member, 0, want, region=region, meter=meter, cache=cache)
+        complete = len(data) >= size
+        if complete or data.count(b"\n") > CSV_ROWS + 1 or want >= CSV_MAX_HEAD:
+            break
+        want *= 4
+    sep = _csv_sep(member.name, data)
+    table = csv_table(data, sep, complete)
+    used = len(data) if complete else data.rfind(b"\n") + 1
+    return {"kind": "csv", "mode": "head", "sep": sep, **table, "head_bytes": used,
+            "complete": complete, "offset": 0, "next_offset": used,
+            "code": _code("csv", archive, member.name, region, sep=sep)}
+
+
+def _image(client: StorageClient, member: Member, region: str | None, meter: ByteMeter,
+           cache: PreviewCache | None) -> dict[str, Any]:
+    mime = IMAGE_TYPES[_ext(member.name)]
+    size = member.info.size or 0
+    code = _code("all", member.archive, member.name, region)
+    if size > IMAGE_CAP:
+        return {"kind": "image", "mode": "full", "mime": mime, "data_url": None,
+                "too_large": True, "code": code,
+                "note": f"Not shown: images above {IMAGE_CAP // (1024 * 1024)} MiB are not "
+                        "inlined; download the member instead."}
+    data = read_all(client, member, region=region, meter=meter, cache=cache)
+    encoded = base64.b64encode(data).decode("ascii")
+    return {"kind": "image", "mode": "full", "mime": mime, "too_large": False,
+            "data_url": f"data:{mime};base64,{encoded}", "code": code}
+
+
+def member_dataframe(client: StorageClient, archive: str, member: str | Member, *,
+                     region: str | None = None, meter: ByteMeter | None = None,
+                     cache: PreviewCache | None = None) -> pd.DataFrame:
+    """A whole CSV/TSV member as a pandas DataFrame (only the member's bytes are fetched)."""
+    import pandas as pd
+
+    located = member if isinstance(member, Member) else locate_member(
+        client, archive, member, region)
+    data = read_all(client, located, region=region, meter=meter, cache=cache)
+    sep = _csv_sep(located.name, data[:SNIFF_BYTES])
+    try:
+        return pd.read_csv(io.BytesIO(data), sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            ValueError) as exc:
+        raise ValidationError(f"{located.name} cannot be read as CSV: {exc}",
+                              status_code=422) from None
+
+
+# -- the widget mixin ------------------------------------------------------------------------
+
+
+class MemberPreviewCalls(traitlets.HasTraits):
+    """`@rpc` calls a view's member preview makes; mix into an `RpcWidget`.
+
+    The host provides `client` and may override `_region()` and `_locate(archive, member)`
+    (e.g. from a member list it already has). DataFrames opened from the view are kept in
+    `frames`, the latest one's key in the `last_frame_name` trait.
+    """
+
+    last_frame_name = traitlets.Unicode("").tag(sync=True)
+    download_folder = traitlets.Unicode("./downloads").tag(sync=True)
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """DataFrames opened with "Open as DataFrame" (or `dataframe()`), by member name."""
+        found = self.__dict__.get("_iw_frames")
+        if found is None:
+            found = self.__dict__.setdefault("_iw_frames", {})
+        return found
+
+    @property
+    def _preview_cache(self) -> PreviewCache:
+        found = self.__dict__.get("_iw_preview_cache")
+        if found is None:
+            found = self.__dict__.setdefault("_iw_preview_cache", PreviewCache())
+        return found
+
+    def _region(self, region: str | None = None) -> str | None:
+        region = getattr(self, "region", "") if region is None else region
+        return region or None
+
+    def _locate(self, archive: str, member: str) -> Member:
+        return locate_member(self.client, archive, member, self._region())
+
+    def _archive_size(self, archive: str) -> int | None:
+        return self._preview_cache.archive_size(self.client, archive, self._region())
+
+    def _python_name(self) -> str:
+        """The notebook variable holding this widget, for "explorer.frames[...]" hints."""
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            if shell is not None:
+                for key, value in list(shell.user_ns.items()):
+                    if value is self and not key.startswith("_"):
+                        return key
+        except Exception:  # noqa: BLE001 - only a hint
+            pass
+        return getattr(self, "default_python_name", "explorer")
+
+    @rpc
+    def preview(self, archive: str, member: str, mode: str = "auto",
+                offset: int = 0) -> dict[str, Any]:
+        """A preview of `member` of `archive` (see `preview_member`)."""
+        return preview_member(self.client, archive, self._locate(archive, member), mode,
+                              int(offset), region=self._region(),
+                              archive_size=self._archive_size(archive),
+                              cache=self._preview_cache)
+
+    @rpc
+    def member_frame(self, archive: str, member: str) -> dict[str, Any]:
+        """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
+        located = self._locate(archive, member)
+        meter = ByteMeter()
+        frame = member_dataframe(self.client, archive, located, region=self._region(),
+                                 meter=meter, cache=self._preview_cache)
+        self.frames[located.name] = frame
+        self.last_frame_name = located.name
+        python = f"{self._python_name()}.frames[{located.name!r}]"
+        return {"name": located.name, "python": python, "shape": list(frame.shape),
+                "columns": [str(c) for c in frame.columns],
+                "dtypes": [str(t) for t in frame.dtypes], "bytes_fetched": meter.n,
+                "code": _code("csv", archive, located.name, self._region(),
+                              sep=_csv_sep(located.name, b""))}
+
+    @rpc
+    def download_member(self, archive: str, member: str,
+                        folder: str = "./downloads") -> dict[str, Any]:
+        """Download one member into the kernel-side `folder`; returns the local path."""
+        located = self._locate(archive, member)
+        folder = folder.strip() or "./downloads"
+        paths = storage.download(f"{archive}/{located.name}", folder,
+                                 region=self._region(), client=self.client)
+        local = Path(paths[0]).resolve()
+        self.download_folder = folder
+        return {"path": str(local), "size": local.stat().st_size,
+                "bytes_fetched": located.compressed_size,
+                "code": _code("download", archive, located.name, self._region(),
+                              folder=folder)}

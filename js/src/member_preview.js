@@ -1,0 +1,306 @@
+// The preview of one ZIP member: text head/tail with "Load more", a CSV head as a table,
+// an image, or a hex dump; always what it cost over the network. Shared by the
+// ZipExplorer and (later) the StorageBrowser: both answer the same rpc calls,
+//   preview({archive, member, mode, offset})   mode: auto | head | more | tail | earlier
+//   member_frame({archive, member})            the whole CSV into explorer.frames[...]
+//   download_member({archive, member, folder}) to a kernel-side folder
+import { h, clear } from "./dom.js";
+import { COMPRESSION, exactBytes, formatBytes } from "./format.js";
+
+let previewCounter = 0;
+
+/** "fetched 12.3 KiB of this 4.10 GiB archive". */
+export function fetchedNote(fetched, archiveSize) {
+  const of = archiveSize === null || archiveSize === undefined ? "the archive"
+    : `this ${formatBytes(archiveSize)} archive`;
+  return `fetched ${formatBytes(fetched || 0)} of ${of}`;
+}
+
+/** "278 KiB, 43.0 KiB compressed (deflate)". */
+export function memberSummary(info) {
+  const method = COMPRESSION[info.compress_type] || info.method || `method ${info.compress_type}`;
+  if (info.compress_type === 0) return `${formatBytes(info.size)} (stored, not compressed)`;
+  return `${formatBytes(info.size)}, ${formatBytes(info.compressed_size)} compressed (${method})`;
+}
+
+/** "bytes 0 – 65,536 of 285,065" for the text currently shown. */
+export function rangeNote(start, end, size) {
+  const n = (v) => Number(v).toLocaleString("en-US");
+  if (!size) return "empty";
+  if (start <= 0 && end >= size) return `all ${n(size)} bytes`;
+  return `bytes ${n(start)} – ${n(end)} of ${n(size)}`;
+}
+
+/** Text shown after appending (more) or prepending (earlier) a chunk. */
+export function mergeText(state, reply) {
+  if (reply.mode === "more") {
+    return { text: state.text + reply.text, start: state.start, end: reply.next_offset };
+  }
+  if (reply.mode === "earlier") {
+    return { text: reply.text + state.text, start: reply.offset, end: state.end };
+  }
+  return { text: reply.text, start: reply.offset, end: reply.next_offset };
+}
+
+function shortName(name) {
+  const parts = name.split("/");
+  return parts[parts.length - 1] || name;
+}
+
+export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDownloadFolder = null,
+  onFrame = null } = {}) {
+  previewCounter += 1;
+  const uid = `iw-preview-${previewCounter}`;
+  let seq = 0; // replies for an older selection are dropped
+  let state = null;
+
+  const title = h("h3", { class: "iw-preview-title", id: `${uid}-title` });
+  const meta = h("div", { class: "iw-preview-meta" });
+  const fetched = h("div", { class: "iw-preview-fetched" });
+  const alertBox = h("div", { class: "iw-preview-alert", role: "alert", hidden: true });
+  const note = h("div", { class: "iw-preview-note", hidden: true });
+  const actions = h("div", { class: "iw-preview-actions" });
+  const codeBox = h("pre", { class: "iw-preview-code", id: `${uid}-code`, hidden: true,
+    "aria-label": "Equivalent Python code" });
+  const codeButton = h("button", { class: "iw-button", "aria-expanded": "false",
+    "aria-controls": `${uid}-code`, onclick: () => toggleCode() }, "Show code");
+  const folderInput = h("input", { class: "iw-input iw-preview-folder", type: "text",
+    value: downloadFolder, "aria-label": "Download folder (on the kernel's machine)",
+    title: "Folder on the kernel's machine" });
+  folderInput.addEventListener("keydown", (e) => { if (e.key === "Enter") download(); });
+  const downloadButton = h("button", { class: "iw-button", onclick: () => download() },
+    "Download member");
+  const saveRow = h("div", { class: "iw-preview-save" },
+    h("label", { class: "iw-preview-label", for: `${uid}-folder` }, "Save to"), folderInput,
+    downloadButton);
+  folderInput.id = `${uid}-folder`;
+  const result = h("div", { class: "iw-preview-result", role: "status" });
+  const body = h("div", { class: "iw-preview-body" });
+  const placeholder = h("div", { class: "iw-preview-empty" }, "Select a member to preview it.");
+  const head = h("div", { class: "iw-preview-head", hidden: true }, title, meta, fetched);
+  const controls = h("div", { class: "iw-preview-controls", hidden: true }, actions, saveRow,
+    result, codeBox);
+  const el = h("section", { class: "iw-preview", role: "region", "aria-label": "Member preview",
+    "aria-live": "polite" }, placeholder, head, alertBox, note, controls, body);
+
+  function showError(message) {
+    clear(alertBox);
+    alertBox.hidden = !message;
+    if (message) alertBox.append(h("span", {}, message));
+  }
+
+  function setBusy(busy) {
+    el.setAttribute("aria-busy", busy ? "true" : "false");
+    for (const b of actions.querySelectorAll("button")) b.disabled = busy;
+    downloadButton.disabled = busy;
+  }
+
+  function setCode(code) {
+    if (!state) return;
+    state.code = code || "";
+    codeBox.textContent = state.code;
+  }
+
+  function toggleCode() {
+    const open = codeBox.hidden;
+    codeBox.hidden = !open;
+    codeButton.setAttribute("aria-expanded", open ? "true" : "false");
+    codeButton.textContent = open ? "Hide code" : "Show code";
+  }
+
+  function addFetched(n) {
+    state.fetched += n || 0;
+    fetched.textContent = fetchedNote(state.fetched, state.archiveSize);
+    fetched.dataset.bytes = String(state.fetched);
+    fetched.title = `${exactBytes(state.fetched)} of the archive read for this preview ` +
+      `(the member is ${exactBytes(state.info?.compressed_size)} compressed)`;
+  }
+
+  function button(label, onclick, attrs = {}) {
+    return h("button", { class: "iw-button", onclick, ...attrs }, label);
+  }
+
+  // -- rendering of one reply ----------------------------------------------------------------
+  function renderText(reply) {
+    const merged = mergeText(state, reply);
+    Object.assign(state, merged, { eof: merged.end >= (reply.size || 0), atStart: merged.start <= 0 });
+    clear(body);
+    const range = h("div", { class: "iw-preview-range" }, rangeNote(state.start, state.end, reply.size));
+    const pre = h("pre", { class: "iw-preview-text", tabindex: "0",
+      "aria-label": `Text of ${shortName(reply.member)}` }, state.text);
+    body.append(range, pre);
+    clear(actions);
+    if (!state.atStart) {
+      actions.append(button("Show start", () => load("head")));
+      if (state.textMode === "tail") {
+        actions.append(button("Load more", () => load("earlier", state.start),
+          { title: "Load the lines before these" }));
+      }
+    }
+    if (!state.eof) {
+      actions.append(button("Load more", () => load("more", state.end),
+        { title: "Load the next chunk" }));
+      actions.append(button("Show end", () => load("tail")));
+    }
+    actions.append(codeButton);
+    if (reply.mode === "more") pre.scrollTop = pre.scrollHeight;
+    if (reply.mode === "tail") requestAnimationFrame(() => { pre.scrollTop = pre.scrollHeight; });
+  }
+
+  function renderCsv(reply) {
+    clear(body);
+    const headRow = h("tr", {}, reply.columns.map((c, i) => h("th", { scope: "col" },
+      h("span", { class: "iw-preview-col" }, c),
+      h("span", { class: "iw-preview-dtype" }, reply.dtypes[i]))));
+    const rows = reply.rows.map((r) => h("tr", {}, r.map((v) => h("td", {}, v))));
+    const what = reply.complete ? `all ${reply.rows_parsed.toLocaleString("en-US")} rows read`
+      : `dtypes from the first ${reply.rows_parsed.toLocaleString("en-US")} rows ` +
+        `(${formatBytes(reply.head_bytes)} read)`;
+    const caption = h("caption", {}, `preview of the first ${reply.rows_shown} rows · ${what}`);
+    const table = h("table", { class: "iw-preview-table" }, caption, h("thead", {}, headRow),
+      h("tbody", {}, rows));
+    body.append(h("div", { class: "iw-preview-table-wrap", tabindex: "0",
+      "aria-label": `Table preview of ${shortName(reply.member)}` }, table));
+    clear(actions);
+    actions.append(button("Open as DataFrame", () => openFrame()),
+      button("Show as text", () => load("more", 0)), codeButton);
+  }
+
+  function renderImage(reply) {
+    clear(body);
+    clear(actions);
+    actions.append(codeButton);
+    if (!reply.data_url) return;
+    const size = h("div", { class: "iw-preview-range" }, "");
+    const img = h("img", { class: "iw-preview-image", alt: `Image ${shortName(reply.member)}`,
+      src: reply.data_url });
+    img.addEventListener("load", () => { size.textContent = `${img.naturalWidth} × ${img.naturalHeight} px`; });
+    img.addEventListener("error", () => showError(`${reply.member} could not be displayed as an image.`));
+    body.append(size, h("div", { class: "iw-preview-image-wrap" }, img));
+  }
+
+  function renderBinary(reply) {
+    clear(body);
+    body.append(h("div", { class: "iw-preview-range" },
+      `first ${reply.head_bytes} bytes (hex and ASCII)`),
+    h("pre", { class: "iw-preview-hex", tabindex: "0", "aria-label": "Hex dump" }, reply.hex));
+    clear(actions);
+    actions.append(button("Show as text", () => load("more", 0)), codeButton);
+  }
+
+  function render(reply) {
+    state.archiveSize = reply.archive_size;
+    state.info = reply;
+    title.textContent = shortName(reply.member);
+    title.title = reply.member;
+    meta.textContent = memberSummary(reply);
+    meta.title = `${exactBytes(reply.size)}, ${exactBytes(reply.compressed_size)} compressed`;
+    note.hidden = !reply.note;
+    note.textContent = reply.note || "";
+    el.dataset.kind = reply.kind;
+    if (reply.kind === "text") {
+      if (reply.mode === "head" || reply.mode === "tail") state.textMode = reply.mode;
+      renderText(reply);
+    } else if (reply.kind === "csv") renderCsv(reply);
+    else if (reply.kind === "image") renderImage(reply);
+    else renderBinary(reply);
+    setCode(reply.code);
+    addFetched(reply.bytes_fetched);
+  }
+
+  // -- calls ------------------------------------------------------------------------------------
+  async function load(mode, offset = 0) {
+    if (!state) return;
+    const mine = seq;
+    showError("");
+    setBusy(true);
+    try {
+      const reply = await rpc.call("preview", { archive: state.archive, member: state.member, mode, offset });
+      if (mine !== seq) return;
+      render(reply);
+    } catch (error) {
+      if (mine === seq) showError(error.message);
+    } finally {
+      if (mine === seq) setBusy(false);
+    }
+  }
+
+  async function openFrame() {
+    const mine = seq;
+    showError("");
+    setBusy(true);
+    result.textContent = "Reading the whole member…";
+    try {
+      const reply = await rpc.call("member_frame", { archive: state.archive, member: state.member });
+      if (mine !== seq) return;
+      result.textContent = `Available in Python as ${reply.python} — ` +
+        `${reply.shape[0].toLocaleString("en-US")} rows × ${reply.shape[1]} columns`;
+      setCode(`${reply.code}\n# or, already read: ${reply.python}`);
+      addFetched(reply.bytes_fetched);
+      if (onFrame) onFrame(reply);
+    } catch (error) {
+      if (mine === seq) { result.textContent = ""; showError(error.message); }
+    } finally {
+      if (mine === seq) setBusy(false);
+    }
+  }
+
+  async function download() {
+    if (!state) return;
+    const mine = seq;
+    const folder = folderInput.value.trim() || "./downloads";
+    showError("");
+    setBusy(true);
+    result.textContent = `Downloading to ${folder}…`;
+    try {
+      const reply = await rpc.call("download_member", { archive: state.archive, member: state.member, folder });
+      if (mine !== seq) return;
+      result.textContent = `Saved to ${reply.path} (${formatBytes(reply.size)})`;
+      result.title = exactBytes(reply.size);
+      setCode(reply.code);
+      addFetched(reply.bytes_fetched);
+      if (onDownloadFolder) onDownloadFolder(folder);
+    } catch (error) {
+      if (mine === seq) { result.textContent = ""; showError(error.message); }
+    } finally {
+      if (mine === seq) setBusy(false);
+    }
+  }
+
+  /** Preview `member` of `archive` (its default view: a log's tail, anything else's head). */
+  function show(archive, member) {
+    seq += 1;
+    state = { archive, member, fetched: 0, archiveSize: null, text: "", start: 0, end: 0,
+      eof: true, atStart: true, textMode: "head", code: "", info: null };
+    placeholder.hidden = true;
+    head.hidden = false;
+    controls.hidden = false;
+    title.textContent = shortName(member);
+    meta.textContent = "";
+    fetched.textContent = "Loading…";
+    delete fetched.dataset.bytes;
+    result.textContent = "";
+    note.hidden = true;
+    clear(actions);
+    clear(body);
+    codeBox.textContent = "";
+    return load("auto");
+  }
+
+  function reset() {
+    seq += 1;
+    state = null;
+    placeholder.hidden = false;
+    head.hidden = true;
+    controls.hidden = true;
+    note.hidden = true;
+    showError("");
+    clear(body);
+  }
+
+  function setDownloadFolder(folder) {
+    if (folder && document.activeElement !== folderInput) folderInput.value = folder;
+  }
+
+  return { el, show, reset, setDownloadFolder, current: () => (state ? state.member : null) };
+}
