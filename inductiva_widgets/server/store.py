@@ -80,6 +80,7 @@ class Store:
         self._generation: dict[str, int] = {}
         self._totals: dict[str, tuple[int, FolderTotals]] = {}
         self._lock = threading.Lock()
+        self._made: set[Path] = set()
 
     # -- locating -----------------------------------------------------------------
 
@@ -87,7 +88,9 @@ class Store:
         if region not in self.regions:
             raise Invalid(f"unknown region {region!r}; this server has {', '.join(self.regions)}")
         path = self.users_dir / user_id / region
-        path.mkdir(parents=True, exist_ok=True)
+        if path not in self._made:
+            path.mkdir(parents=True, exist_ok=True)
+            self._made.add(path)
         return path
 
     def user_regions(self, user_id: str) -> list[str]:

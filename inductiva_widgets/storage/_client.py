@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +19,12 @@ DEFAULT_API_URL = "https://api.inductiva.ai"
 # Query strings stay well under common proxy limits (8-64 KB) when URLs are asked in batches.
 SIGNED_URL_BATCH = 200
 _RETRY_STATUSES = {502, 503, 504}
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~17 ms; httpx does it for every Client unless given one.
+    return httpx.create_ssl_context()
 
 
 class StorageClient:
@@ -47,11 +55,13 @@ class StorageClient:
         headers = {"User-Agent": "inductiva-widgets"}
         if self.api_key:
             headers["X-API-Key"] = self.api_key
+        verify = _tls_context()
         self._http = httpx.Client(base_url=self.api_url, headers=headers, timeout=timeouts,
-                                  limits=limits, transport=transport)
+                                  limits=limits, transport=transport, verify=verify)
         # Signed URLs are credentials in themselves: never send them the API key.
         self._blobs = httpx.Client(headers={"User-Agent": "inductiva-widgets"},
-                                   timeout=timeouts, limits=limits, transport=transport)
+                                   timeout=timeouts, limits=limits, transport=transport,
+                                   verify=verify)
 
     # -- lifecycle ----------------------------------------------------------------
 

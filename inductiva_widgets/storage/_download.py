@@ -90,10 +90,15 @@ def download_path(client: StorageClient, remote_path: str, local_dir: str | os.P
     if not urls:
         raise NotFoundError(f"nothing to download at {remote_path!r}", status_code=404)
     remotes = [storage_path_from_url(url, base) for url in urls]
-    sizes = _known_sizes(client, remotes, region) if len(remotes) > 1 else {}
+    # Totals up front only matter to a progress display; each file is checked against its
+    # Content-Length anyway.
+    wants_total = progress is not False and len(remotes) > 1
+    sizes = _known_sizes(client, remotes, region) if wants_total else {}
     jobs = [DownloadJob(url, remote, _local_target(local, remote), sizes.get(remote))
             for url, remote in zip(urls, remotes, strict=True)]
     total = sum(sizes.values()) if len(sizes) == len(jobs) and jobs else None
+    for folder in {job.local.parent for job in jobs}:
+        folder.mkdir(parents=True, exist_ok=True)
     tracker = Tracker(progress, len(jobs), total, f"Downloading {base}")
     try:
         run_parallel(jobs, lambda job, stop: get_file(client.blobs, job, tracker, stop,

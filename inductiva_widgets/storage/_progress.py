@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ._exceptions import TransferCancelled
 
@@ -71,13 +71,19 @@ class Tracker:
 
     Byte updates reach the callback at most every `interval_s` seconds, so that a
     thousand small files do not mean a thousand callbacks; file completions and the end
-    are always reported.
+    are always reported. Counters are plain integers: snapshots are only built to report.
     """
 
     def __init__(self, progress: ProgressArg, files_total: int, bytes_total: int | None,
                  description: str, interval_s: float = 0.1) -> None:
         self._lock = threading.Lock()
-        self._state = TransferProgress(0, bytes_total, None, 0, files_total, time.monotonic())
+        self._started = time.monotonic()
+        self._bytes_done = 0
+        self._bytes_total = bytes_total
+        self._files_done = 0
+        self._files_total = files_total
+        self._current: str | None = None
+        self._finished = False
         self._interval = interval_s
         self._last_report = 0.0
         self._bar = None
@@ -93,33 +99,38 @@ class Tracker:
 
     @property
     def state(self) -> TransferProgress:
-        return self._state
+        return TransferProgress(self._bytes_done, self._bytes_total, self._current,
+                                self._files_done, self._files_total, self._started,
+                                self._finished)
 
     def set_total(self, bytes_total: int | None) -> None:
-        with self._lock:
-            self._state = replace(self._state, bytes_total=bytes_total)
+        self._bytes_total = bytes_total
         if self._bar is not None and bytes_total is not None:
             self._bar.total = bytes_total
             self._bar.refresh()
         self._report(force=True)
 
     def add_bytes(self, n: int, current_file: str | None = None) -> None:
+        if not n:
+            return
         with self._lock:
-            self._state = replace(self._state, bytes_done=self._state.bytes_done + n,
-                                  current_file=current_file or self._state.current_file)
+            self._bytes_done += n
+            if current_file is not None:
+                self._current = current_file
         if self._bar is not None:
             self._bar.update(n)
-        self._report()
+        if self._callback is not None:
+            self._report()
 
     def file_done(self, name: str) -> None:
         with self._lock:
-            self._state = replace(self._state, files_done=self._state.files_done + 1,
-                                  current_file=name)
-        self._report(force=True)
+            self._files_done += 1
+            self._current = name
+        if self._callback is not None:
+            self._report(force=True)
 
     def finish(self) -> None:
-        with self._lock:
-            self._state = replace(self._state, finished=True)
+        self._finished = True
         self._report(force=True)
         self.close()
 
@@ -135,7 +146,7 @@ class Tracker:
         if not force and now - self._last_report < self._interval:
             return
         self._last_report = now
-        self._callback(self._state)
+        self._callback(self.state)
 
 
 def check_cancel(cancel: CancelToken | None) -> None:

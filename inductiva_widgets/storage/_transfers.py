@@ -155,10 +155,15 @@ def _total_from(response: httpx.Response) -> int | None:
 
 def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: Stopper,
              retries: int) -> Path:
-    """Download one file to `.part`, resuming after breaks, then rename it into place."""
-    job.local.parent.mkdir(parents=True, exist_ok=True)
+    """Download one file to `.part`, resuming after breaks, then rename it into place.
+
+    The caller creates the parent folders (once per folder, not once per file).
+    """
     part = part_path(job.local)
-    have = part.stat().st_size if part.exists() else 0
+    try:
+        have = part.stat().st_size
+    except FileNotFoundError:
+        have = 0
     tracker.add_bytes(have, job.remote)
     attempt = 0
     try:

@@ -6,6 +6,7 @@ import posixpath
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import traitlets
@@ -31,6 +32,18 @@ def _zip_split(path: str) -> tuple[str, str] | None:
         if segment.lower().endswith(".zip"):
             return "/".join(segments[: i + 1]), "/".join(segments[i + 1 :])
     return None
+
+
+def local_target(folder: str, path: str, decompress: bool) -> Path:
+    """Where `storage.download(path, folder, decompress)` puts its result."""
+    inside = _zip_split(path)
+    if inside and inside[1]:
+        archive, member = inside
+        return Path(folder, archive[: -len(".zip")], member)
+    target = Path(folder, "/".join(split_path(path)))
+    if decompress and target.suffix.lower() == ".zip":
+        return target.with_suffix("")
+    return target
 
 
 def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -355,11 +368,22 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
     # -- transfers, exports ------------------------------------------------------------
 
     @rpc
-    def start_download(self, paths: list[str], folder: str, decompress: bool = True
-                       ) -> dict[str, Any]:
-        """Download paths (files, folders or ZIP members) into a kernel-side folder."""
+    def start_download(self, paths: list[str], folder: str, decompress: bool = True,
+                       overwrite: bool = False) -> dict[str, Any]:
+        """Download paths (files, folders or ZIP members) into a kernel-side folder.
+
+        Unless `overwrite`, refuses when something local already has a target's name, so
+        that a click never silently replaces the user's files.
+        """
         if not folder.strip():
             raise storage.InvalidPathError("type the local folder to download into")
+        if not overwrite:
+            targets = [local_target(folder, p, decompress) for p in paths]
+            existing = [str(t) for t in targets if t.exists()]
+            if existing:
+                raise storage.InvalidPathError(
+                    f"{', '.join(existing[:3])} already exist{'s' if len(existing) == 1 else ''}"
+                    "; choose another folder or tick 'Replace existing files'")
         self.download_folder = folder
         return {"transfers": self.download(paths, folder, decompress)}
 

@@ -475,15 +475,17 @@ function render({ model, el }) {
     const folder = h("input", { class: "iw-input iw-wide", type: "text", value: model.get("download_folder") });
     const unzip = h("input", { type: "checkbox" });
     unzip.checked = true;
+    const replace = h("input", { type: "checkbox" });
     const { confirm } = dialogs.open({
       title: `Download ${paths.length} item${paths.length === 1 ? "" : "s"} to the kernel's disk`,
       body: [h("div", { class: "iw-form" }, ...field("Local folder", folder),
-        ...field("Unpack downloaded .zip files", unzip)),
+        ...field("Unpack downloaded .zip files", unzip), ...field("Replace existing files", replace)),
       h("p", { class: "iw-muted-text" }, "Runs in the background; follow it below, cancel or retry there.")],
       confirmLabel: "Start download",
       code: () => downloadCode(paths, folder.value.trim(), unzip.checked),
       onConfirm: async () => {
-        await rpc.call("start_download", { paths, folder: folder.value, decompress: unzip.checked });
+        await rpc.call("start_download", { paths, folder: folder.value, decompress: unzip.checked,
+          overwrite: replace.checked });
         showStatus(`Downloading ${paths.length} item${paths.length === 1 ? "" : "s"} to ${folder.value}`);
       },
     });

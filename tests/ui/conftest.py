@@ -165,6 +165,9 @@ class Notebook:
                            "'apputils:change-theme', {theme: t})", theme)
         self.page.wait_for_function(
             "t => document.body.dataset.jpThemeName === t", arg=theme, timeout=20_000)
+        # JupyterLab shows its splash screen while it swaps the theme's CSS.
+        self.page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=20_000)
+        self.page.wait_for_timeout(300)
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)

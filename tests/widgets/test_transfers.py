@@ -207,3 +207,24 @@ def test_export_through_the_widget(tmp_path, s3):
         assert "does not exist" in missing["error"]["message"]
         empty = browser.call("start_export", {"path": "task/output.zip", "bucket": ""})
         assert "bucket" in empty["error"]["message"]
+
+
+def test_download_never_silently_replaces_local_files(demo, tmp_path):
+    client, region, tasks = demo
+    browser = StorageBrowser(client=client)
+    mine = tmp_path / "d" / "datasets" / "README.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("my own notes")
+    error = browser.call("start_download", {"paths": ["datasets/README.md"],
+                                            "folder": str(tmp_path / "d")})["error"]
+    assert "already exists" in error["message"] and "Replace existing" in error["message"]
+    assert mine.read_text() == "my own notes"
+    # Archives unpack into a folder of the same name: that is what is checked.
+    (tmp_path / "d" / tasks[0] / "output").mkdir(parents=True)
+    error = browser.call("start_download", {"paths": [f"{tasks[0]}/output.zip"],
+                                            "folder": str(tmp_path / "d")})["error"]
+    assert "output" in error["message"]
+    ok(browser.call("start_download", {"paths": ["datasets/README.md"],
+                                       "folder": str(tmp_path / "d"), "overwrite": True}))
+    browser.queue.wait(timeout=30)
+    assert mine.read_bytes() == (region / "datasets/README.md").read_bytes()

@@ -6,10 +6,10 @@ They carry no API key: the signature in the query string is the credential.
 from __future__ import annotations
 
 import shutil
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
@@ -18,6 +18,7 @@ from ..signing import BadSignature, Grant, UrlSigner
 from ..store import DiskFull, Located
 
 router = APIRouter(tags=["signed urls"])
+SMALL_FILE = 256 * 1024
 
 
 class LargeFileResponse(FileResponse):
@@ -36,8 +37,10 @@ def _authorize(state: State, request: Request, path: str) -> tuple[Grant, Locate
 
 @router.api_route(UrlSigner.prefix + "{path:path}", methods=["GET", "HEAD"])
 async def download(path: str, request: Request, state: State):
-    _, loc = await run_in_threadpool(_authorize, state, request, path)
-    fs_path = await run_in_threadpool(state.store.file, loc)
+    # A signature check and a few stats: cheaper inline than a hop to the thread pool,
+    # which matters when a thousand small files are fetched.
+    _, loc = _authorize(state, request, path)
+    fs_path = state.store.file(loc)
     size = fs_path.stat().st_size
     header = request.headers.get("range")
     if header:
@@ -52,13 +55,24 @@ async def download(path: str, request: Request, state: State):
                 416,
                 headers={"Content-Range": f"bytes */{size}"},
             )
+    attachment = "download" in request.query_params
+    if not header and size <= SMALL_FILE:
+        # Small files in one read and one send: FileResponse's stat/open/read thread hops
+        # cost more than the bytes when a thousand small files are fetched.
+        headers = {"accept-ranges": "bytes"}
+        if attachment:
+            headers["content-disposition"] = f"attachment; filename*=utf-8''{quote(fs_path.name)}"
+        data = b"" if request.method == "HEAD" else fs_path.read_bytes()
+        response = Response(data, media_type="application/octet-stream", headers=headers)
+        response.headers["content-length"] = str(size)
+        return response
     return LargeFileResponse(fs_path, media_type="application/octet-stream",
-                             filename=fs_path.name if "download" in request.query_params else None)
+                             filename=fs_path.name if attachment else None)
 
 
 @router.put(UrlSigner.prefix + "{path:path}")
 async def upload(path: str, request: Request, state: State):
-    grant, loc = await run_in_threadpool(_authorize, state, request, path)
+    grant, loc = _authorize(state, request, path)
     declared = request.headers.get("content-length")
     expected = int(declared) if declared and declared.isdigit() else None
     if expected is not None and expected > shutil.disk_usage(state.store.tmp_dir).free:
