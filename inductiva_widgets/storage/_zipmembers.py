@@ -44,9 +44,28 @@ def candidates(archive: str, member: str) -> list[str]:
     return [prefix + member, member]
 
 
+def member_from_info(archive: str, info: ZipFileInfo, client: StorageClient,
+                     region: str | None = None) -> Member:
+    """A Member for a listed file (`info.name` is its full name in the archive)."""
+    start, compressed = info.range_start, info.compressed_size
+    if start is None or compressed is None:
+        folder, base = posixpath.split(info.name)
+        rng = client.zip_file_range(archive, folder, base, region)
+        start, end = rng["range_start"], rng["range_end"]
+    else:
+        end = start + compressed - 1
+    if info.compress_type is None:
+        info.compress_type = 0
+    return Member(archive, info.name, info, start, end)
+
+
 def locate(client: StorageClient, archive: str, member: str,
            region: str | None = None) -> Member:
-    """Find a file member by name; NotFoundError names what was tried."""
+    """Find a file member by name with one listing of its folder.
+
+    A task archive's implied folder (`artifacts/` in output.zip) may be left out;
+    NotFoundError names what was tried.
+    """
     last_error: NotFoundError | None = None
     for name in candidates(archive, member):
         folder, base = posixpath.split(name)
@@ -57,19 +76,11 @@ def locate(client: StorageClient, archive: str, member: str,
             continue
         for entry in listing["contents"]:
             if entry["name"] == base:
-                info = ZipFileInfo.from_json(entry)
-                start, end = info.range_start, None
-                if start is None or info.compressed_size is None:
-                    rng = client.zip_file_range(archive, folder, base, region)
-                    start, end = rng["range_start"], rng["range_end"]
-                else:
-                    end = start + info.compressed_size - 1
-                if info.compress_type is None:
-                    info.compress_type = 0
-                return Member(archive, name, info, start, end)
+                return member_from_info(archive, ZipFileInfo.from_json({**entry, "name": name}),
+                                        client, region)
     tried = " or ".join(repr(n) for n in candidates(archive, member))
     reason = f": {last_error.detail}" if last_error is not None else ""
-    raise NotFoundError(f'File "{member}" not found in "{archive}" (looked for {tried}){reason}',
+    raise NotFoundError(f'"{member}" is not a file in "{archive}" (looked for {tried}){reason}',
                         status_code=404)
 
 

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 import traitlets
 
 from .. import storage
-from ..storage import NotFoundError, StorageClient, StorageError, ValidationError, ZipFileInfo
+from ..storage import StorageClient, StorageError, ValidationError
 from ..storage._inflate import SUPPORTED_METHODS, Inflater
-from ..storage._zipmembers import IMPLIED_PREFIX, Member, candidates, iter_raw
+from ..storage._zipmembers import IMPLIED_PREFIX, Member, iter_raw
+from ..storage._zipmembers import locate as locate_member
 from ._rpc import rpc
 
 if TYPE_CHECKING:
@@ -101,47 +102,6 @@ def _fetch(client: StorageClient, url: str, start: int, end: int, meter: ByteMet
         meter(len(chunk))
         parts.append(chunk)
     return b"".join(parts)
-
-
-# -- locating members ---------------------------------------------------------------------------
-
-
-def _member_from_info(archive: str, info: ZipFileInfo, client: StorageClient,
-                      region: str | None) -> Member:
-    start, compressed = info.range_start, info.compressed_size
-    if start is None or compressed is None:
-        folder, base = posixpath.split(info.name)
-        rng = client.zip_file_range(archive, folder, base, region)
-        start, end = rng["range_start"], rng["range_end"]
-    else:
-        end = start + compressed - 1
-    if info.compress_type is None:
-        info.compress_type = 0
-    return Member(archive, info.name, info, start, end)
-
-
-def locate_member(client: StorageClient, archive: str, member: str,
-                  region: str | None = None) -> Member:
-    """A file member; the task archive's implied folder (`artifacts/`) may be left out.
-
-    One listing of the member's folder; NotFoundError names what was tried.
-    """
-    last_error: NotFoundError | None = None
-    for name in candidates(archive, member):
-        folder, base = posixpath.split(name)
-        try:
-            listing = client.zip_contents(archive, folder, False, region)
-        except NotFoundError as exc:
-            last_error = exc
-            continue
-        for entry in listing["contents"]:
-            if entry["name"] == base:
-                info = ZipFileInfo.from_json({**entry, "name": name})
-                return _member_from_info(archive, info, client, region)
-    tried = " or ".join(repr(n) for n in candidates(archive, member))
-    reason = f": {last_error.detail}" if last_error is not None else ""
-    raise NotFoundError(f'"{member}" is not a file in "{archive}" (looked for {tried}){reason}',
-                        status_code=404)
 
 
 # -- sequential reading of compressed members ---------------------------------------------------

@@ -15,12 +15,11 @@ import traitlets
 from .. import storage
 from ..protocol.paths import InvalidPath, split_path
 from ..storage import NotFoundError, StorageClient, StorageError, ZipFileInfo
-from ..storage._zipmembers import IMPLIED_PREFIX, Member, candidates
+from ..storage._zipmembers import IMPLIED_PREFIX, Member, candidates, member_from_info
 from ._rpc import RpcWidget, bundle, rpc
 from .previews import (
     ByteMeter,
     MemberPreviewCalls,
-    _member_from_info,
     archive_file_size,
     member_dataframe,
     preview_member,
@@ -146,7 +145,7 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
         if archive != self.path:  # another archive (not expected from this view)
             return super()._locate(archive, member)
         info = self._index()[self.resolve(member)]
-        return _member_from_info(self.path, ZipFileInfo(**vars(info)), self.client,
+        return member_from_info(self.path, ZipFileInfo(**vars(info)), self.client,
                                  self._region())
 
     def _archive_size(self, archive: str) -> int | None:

@@ -27,3 +27,17 @@ export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;
 }
+
+/** An error line (role=alert) with a dismiss button; `show("")` hides it. */
+export function createAlert(extraClass = "") {
+  const el = h("div", { class: `iw-alert ${extraClass}`.trim(), role: "alert", hidden: true });
+  function show(message) {
+    el.hidden = !message;
+    clear(el);
+    if (message) {
+      el.append(h("span", {}, message),
+        h("button", { class: "iw-link", "aria-label": "Dismiss message", onclick: () => show("") }, "✕"));
+    }
+  }
+  return { el, show };
+}

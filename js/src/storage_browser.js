@@ -1,5 +1,5 @@
 // StorageBrowser view: tree | paged grid, breadcrumbs, filter, search, actions.
-import { h, clear } from "./dom.js";
+import { h, clear, createAlert } from "./dom.js";
 import { icon } from "./icons.js";
 import { createRpc, newToken } from "./rpc.js";
 import { PageCache } from "./pager.js";
@@ -38,16 +38,8 @@ function render({ model, el }) {
   };
 
   // -- messages ------------------------------------------------------------------------
-  const alertBox = h("div", { class: "iw-alert", role: "alert", hidden: true });
+  const { el: alertBox, show: showError } = createAlert();
   const statusBox = h("div", { class: "iw-status", role: "status", "aria-live": "polite" });
-  function showError(message) {
-    alertBox.hidden = !message;
-    clear(alertBox);
-    if (message) {
-      alertBox.append(h("span", {}, message),
-        h("button", { class: "iw-link", "aria-label": "Dismiss message", onclick: () => showError("") }, "✕"));
-    }
-  }
   function showStatus(message) { statusBox.textContent = message; }
 
   // -- header --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // ZipExplorer view: the members of one remote ZIP archive as a tree | a preview of one member.
-import { h, clear } from "./dom.js";
+import { h, clear, createAlert } from "./dom.js";
 import { icon } from "./icons.js";
 import { createRpc } from "./rpc.js";
 import { COMPRESSION, exactBytes, formatBytes } from "./format.js";
@@ -58,15 +58,7 @@ function render({ model, el }) {
   let source = null; // {mode: "all", root} or {mode: "folder"}
   let selectedPath = model.get("selected") || "";
 
-  const alertBox = h("div", { class: "iw-alert iw-zx-alert", role: "alert", hidden: true });
-  function showError(message) {
-    alertBox.hidden = !message;
-    clear(alertBox);
-    if (message) {
-      alertBox.append(h("span", {}, message),
-        h("button", { class: "iw-link", "aria-label": "Dismiss message", onclick: () => showError("") }, "✕"));
-    }
-  }
+  const { el: alertBox, show: showError } = createAlert("iw-zx-alert");
 
   // -- header ------------------------------------------------------------------------------------
   const summary = h("span", { class: "iw-zx-summary" });
