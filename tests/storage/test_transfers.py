@@ -219,3 +219,11 @@ def test_zip_slip_archive_is_refused_whole(client, server, tmp_path):
     assert not (tmp_path / "deep" / "escaped.txt").exists()
     assert not (tmp_path / "escaped.txt").exists()
     assert not (out / "t2/evil/good.txt").exists()
+
+
+def test_terminal_progress_bar_and_silence(client, tmp_path, capsys):
+    st.upload(str(write_tree(tmp_path / "bar", {"a.bin": b"x" * 5000})), "bar", client=client,
+              progress=True)
+    assert "Uploading to bar" in capsys.readouterr().err  # a tqdm bar
+    st.download("bar/", str(tmp_path / "quiet"), client=client, progress=False)
+    assert capsys.readouterr().err == ""
