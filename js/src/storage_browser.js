@@ -215,6 +215,26 @@ function render({ model, el }) {
     dialogHost);
   el.append(root);
 
+  // Files dropped anywhere on the browser go to the folder on show.
+  root.addEventListener("dragover", (e) => {
+    if (!e.dataTransfer?.types?.includes("Files")) return;
+    e.preventDefault();
+    root.classList.add("iw-drop-target");
+  });
+  root.addEventListener("dragleave", (e) => {
+    if (e.target === root) root.classList.remove("iw-drop-target");
+  });
+  root.addEventListener("drop", (e) => {
+    root.classList.remove("iw-drop-target");
+    if (!e.dataTransfer?.files?.length || dialogs.isOpen) return;
+    e.preventDefault();
+    if (state.inArchive || model.get("path") === "/") {
+      showError("Open a folder first: files can be dropped into a folder, not the root or an archive.");
+      return;
+    }
+    uploadFromBrowser(e.dataTransfer.files).catch((error) => showError(error.message));
+  });
+
   root.addEventListener("keydown", (e) => {
     const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
     if (e.key === "/" && !typing) { e.preventDefault(); filterBox.focus(); }
@@ -547,6 +567,7 @@ function render({ model, el }) {
     drop.addEventListener("dragleave", () => drop.classList.remove("iw-over"));
     drop.addEventListener("drop", (e) => {
       e.preventDefault();
+      e.stopPropagation(); // the browser's own drop handler must not upload them again
       closeDialog();
       uploadFromBrowser(e.dataTransfer.files).catch((error) => showError(error.message));
     });

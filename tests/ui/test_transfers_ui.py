@@ -117,3 +117,21 @@ def test_export_to_local_s3(lab, page, demo_server, s3_endpoint):
     page.get_by_role("dialog").get_by_label("Bucket").fill("no-such-bucket")
     page.get_by_role("dialog").get_by_role("button", name="Start export").click()
     nb.expect(page.get_by_role("dialog").get_by_role("alert")).to_contain_text("does not exist")
+
+
+def test_files_dropped_on_the_browser_are_uploaded(lab, page, demo_server):
+    target = region_path(demo_server, "dropped_ui")
+    target.mkdir(parents=True, exist_ok=True)
+    (target / ".keep").write_text("")
+    nb = open_browser(lab, page, "drop.ipynb", lab[1], start="dropped_ui")
+    # A real DataTransfer with a File, dispatched as the browser does on a drop.
+    page.locator(".iw-browser").first.evaluate("""el => {
+        const data = new DataTransfer();
+        data.items.add(new File(["dropped bytes"], "dropped.txt", {type: "text/plain"}));
+        el.dispatchEvent(new DragEvent("dragover", {dataTransfer: data, bubbles: true}));
+        el.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true}));
+    }""")
+    done = page.locator(".iw-transfer").filter(has_text="Upload dropped.txt")
+    nb.expect(done).to_have_attribute("data-state", "done", timeout=30_000)
+    nb.expect(done).to_have_count(1)  # uploaded once, not twice
+    assert (target / "dropped.txt").read_bytes() == b"dropped bytes"
