@@ -13,6 +13,7 @@ import re
 
 __all__ = [
     "InvalidPath",
+    "archive_part",
     "join_path",
     "safe_member_path",
     "split_path",
@@ -77,6 +78,19 @@ def split_zip_path(path: str) -> tuple[str, str] | None:
     """
     segments = split_path(path, allow_root=False)
     for i, segment in enumerate(segments[:-1]):
+        if segment.lower().endswith(".zip"):
+            return "/".join(segments[: i + 1]), "/".join(segments[i + 1 :])
+    return None
+
+
+def archive_part(path: str) -> tuple[str, str] | None:
+    """`(archive, folder inside it)` when `path` is a `.zip` or lies inside one, else None.
+
+    Unlike `split_zip_path`, the archive itself counts: `t/output.zip` gives
+    `("t/output.zip", "")`.
+    """
+    segments = split_path(path)
+    for i, segment in enumerate(segments):
         if segment.lower().endswith(".zip"):
             return "/".join(segments[: i + 1]), "/".join(segments[i + 1 :])
     return None

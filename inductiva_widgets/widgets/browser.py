@@ -6,44 +6,23 @@ import posixpath
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import traitlets
 
 from .. import storage
-from ..protocol.paths import split_path
+from ..protocol.paths import archive_part, split_path
 from ..storage import CancelToken, StorageClient, TransferCancelled
 from ..storage._listing import find
 from ..storage._zipmembers import IMPLIED_PREFIX
 from ._rpc import RpcWidget, bundle, rpc
 from .previews import MemberPreviewCalls
+from .transfer_calls import TransferCalls
 from .transfer_queue import TransferQueue
 
 TASK_FILES = {"input.zip", "output.zip"}
 TREE_LIMIT = 2000
 SEARCH_BATCH = 50
-
-
-def _zip_split(path: str) -> tuple[str, str] | None:
-    """(archive, folder inside it) when `path` is a .zip or lies inside one."""
-    segments = split_path(path)
-    for i, segment in enumerate(segments):
-        if segment.lower().endswith(".zip"):
-            return "/".join(segments[: i + 1]), "/".join(segments[i + 1 :])
-    return None
-
-
-def local_target(folder: str, path: str, decompress: bool) -> Path:
-    """Where `storage.download(path, folder, decompress)` puts its result."""
-    inside = _zip_split(path)
-    if inside and inside[1]:
-        archive, member = inside
-        return Path(folder, archive[: -len(".zip")], member)
-    target = Path(folder, "/".join(split_path(path)))
-    if decompress and target.suffix.lower() == ".zip":
-        return target.with_suffix("")
-    return target
 
 
 def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -61,7 +40,7 @@ def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
     }
 
 
-class StorageBrowser(MemberPreviewCalls, RpcWidget):
+class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
     """Browse the storage: a folder tree, a sortable paged table, search and actions.
 
     Args:
@@ -137,7 +116,7 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
         """The current folder's full listing as a typed pandas DataFrame."""
         from .dataframes import members_dataframe, storage_dataframe
 
-        inside = _zip_split(self.path) if self.path != "/" else None
+        inside = archive_part(self.path) if self.path != "/" else None
         if inside:
             return members_dataframe(*inside, client=self.client, region=self._region())
         return storage_dataframe(self.path, client=self.client, region=self._region(),
@@ -153,23 +132,6 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
         with self._sidecar:
             self._sidecar.clear_output()
             display(self)
-
-    def download(self, paths: list[str] | None = None, local_dir: str | None = None,
-                 decompress: bool = True) -> list[str]:
-        """Download the given paths (default: the selection) in the background.
-
-        Returns the transfer ids; `browser.queue.wait()` blocks until they finish.
-        """
-        folder = local_dir or self.download_folder
-        return [self.queue.download(p, folder, decompress).id
-                for p in (paths if paths is not None else self.selected)]
-
-    def _transfer_finished(self, change: dict) -> None:
-        # An upload that completes changes the listing: show it.
-        for t in change["new"]:
-            if t["kind"] == "upload" and t["state"] == "done" and t["id"] not in self._finished:
-                self._finished.add(t["id"])
-                self.refresh()
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -212,7 +174,7 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
              region: str | None = None) -> dict[str, Any]:
         """One page of a folder or an archive folder, with totals for the header."""
         path = self._normal(path)
-        inside = _zip_split(path) if path != "/" else None
+        inside = archive_part(path) if path != "/" else None
         if inside:
             return self._member_page(*inside, page, per_page, sort_by, order, filter, region)
         listing = self.client.list_contents(
@@ -263,7 +225,7 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
     def children(self, path: str, region: str | None = None) -> dict[str, Any]:
         """Tree nodes under `path`: folders, and .zip archives that open like folders."""
         path = self._normal(path)
-        inside = _zip_split(path) if path != "/" else None
+        inside = archive_part(path) if path != "/" else None
         nodes = []
         if inside:
             archive, inner = inside
@@ -293,7 +255,7 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
         """What a delete would remove: each path's kind and size, and the total."""
         items = []
         for path in paths:
-            if _zip_split(path) and not path.lower().endswith(".zip"):
+            if archive_part(path) and not path.lower().endswith(".zip"):
                 raise storage.InvalidPathError(
                     f"{path} is inside an archive; archives cannot be changed member by member")
             entry = storage.stat(path, self._region(), client=self.client)
@@ -322,7 +284,7 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
         copied = []
         try:
             for path in paths:
-                if _zip_split(path) and not path.lower().endswith(".zip"):
+                if archive_part(path) and not path.lower().endswith(".zip"):
                     raise storage.InvalidPathError(
                         f"{path} is inside an archive; download it instead")
                 destination = f"{target}/{posixpath.basename(path)}"
@@ -364,108 +326,6 @@ class StorageBrowser(MemberPreviewCalls, RpcWidget):
         if cancel is not None:
             cancel.cancel()
         return {"cancelled": cancel is not None}
-
-    # -- transfers, exports ------------------------------------------------------------
-
-    @rpc
-    def start_download(self, paths: list[str], folder: str, decompress: bool = True,
-                       overwrite: bool = False) -> dict[str, Any]:
-        """Download paths (files, folders or ZIP members) into a kernel-side folder.
-
-        Unless `overwrite`, refuses when something local already has a target's name, so
-        that a click never silently replaces the user's files.
-        """
-        if not folder.strip():
-            raise storage.InvalidPathError("type the local folder to download into")
-        if not overwrite:
-            targets = [local_target(folder, p, decompress) for p in paths]
-            existing = [str(t) for t in targets if t.exists()]
-            if existing:
-                raise storage.InvalidPathError(
-                    f"{', '.join(existing[:3])} already exist{'s' if len(existing) == 1 else ''}"
-                    "; choose another folder or tick 'Replace existing files'")
-        self.download_folder = folder
-        return {"transfers": self.download(paths, folder, decompress)}
-
-    @rpc
-    def start_upload(self, local_path: str, folder: str) -> dict[str, Any]:
-        """Upload a kernel-side file or folder into a storage folder."""
-        import os
-
-        if not local_path.strip() or not os.path.exists(local_path):
-            raise storage.InvalidPathError(f"no file or folder {local_path!r} on the kernel's "
-                                           f"machine (cwd: {os.getcwd()})")
-        if folder.strip("/") == "":
-            raise storage.InvalidPathError("uploads go into a folder, not the storage root")
-        return {"transfer": self.queue.upload(local_path, folder).id}
-
-    @rpc
-    def cancel_transfer(self, id: str) -> dict[str, Any]:
-        return self.queue.cancel(id)
-
-    @rpc
-    def retry_transfer(self, id: str) -> dict[str, Any]:
-        return self.queue.retry(id)
-
-    @rpc
-    def clear_transfers(self) -> dict[str, Any]:
-        return self.queue.clear_finished()
-
-    @rpc
-    def browser_download_url(self, path: str) -> dict[str, Any]:
-        """A signed URL the browser can save directly ("Save to my computer")."""
-        (url,) = storage.get_signed_urls([path], "download", self._region(),
-                                         client=self.client)
-        return {"url": url + ("&" if "?" in url else "?") + "download=1",
-                "name": posixpath.basename(path)}
-
-    @rpc
-    def browser_upload_urls(self, folder: str, names: list[str]) -> dict[str, Any]:
-        """Signed upload URLs for files sent from the browser straight to storage."""
-        folder = "/".join(split_path(folder))
-        if not folder:
-            raise storage.InvalidPathError("open a folder first: files cannot go in the root")
-        paths = [f"{folder}/{name}" for name in names]
-        for path in paths:
-            split_path(path, allow_root=False)
-        urls = storage.get_signed_urls(paths, "upload", self._region(), client=self.client)
-        return {"targets": [{"path": p, "url": u} for p, u in zip(paths, urls, strict=True)]}
-
-    @rpc
-    def start_upload_from_url(self, url: str, folder: str, name: str = "") -> dict[str, Any]:
-        """Have the server fetch a URL into `folder`; the view then waits for the file."""
-        if not url.strip():
-            raise storage.InvalidPathError("type the URL to fetch")
-        target = storage.upload_from_url(url.strip(), folder, name.strip() or None,
-                                         self._region(), client=self.client)
-        return {"path": target}
-
-    @rpc
-    def exists(self, path: str) -> dict[str, Any]:
-        try:
-            entry = storage.stat(path, self._region(), client=self.client)
-        except storage.NotFoundError:
-            return {"exists": False}
-        return {"exists": True, "size": entry.get("size_bytes")}
-
-    @rpc
-    def start_export(self, path: str, bucket: str, file_name: str = "", part_size: int = 128,
-                     region: str = "") -> dict[str, Any]:
-        """Export a file to S3; answers the operation, which the view then polls."""
-        if not bucket.strip():
-            raise storage.InvalidPathError("type the S3 bucket to export to")
-        operation = storage.export(path, storage.ExportDestination.AWS_S3, bucket.strip(),
-                                   file_name.strip() or None, int(part_size),
-                                   region or self._region(), client=self.client)
-        return self.operation(operation.id)
-
-    @rpc
-    def operation(self, id: str) -> dict[str, Any]:
-        return self.client.get_operation(id)
-
-    @rpc
-    def operations(self) -> dict[str, Any]:
-        return {"operations": self.client.list_operations(1, 50)}
 
     @rpc
     def reload(self) -> dict[str, Any]:

@@ -1,0 +1,149 @@
+"""The StorageBrowser's transfer and export calls, as a mixin for the widget class.
+
+The host provides `client`, `queue` (a TransferQueue), `selected`, `download_folder`,
+`refresh()` and `_region()`.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from .. import storage
+from ..protocol.paths import archive_part, split_path
+from ._rpc import rpc
+
+
+def local_target(folder: str, path: str, decompress: bool) -> Path:
+    """Where `storage.download(path, folder, decompress)` puts its result."""
+    inside = archive_part(path)
+    if inside and inside[1]:
+        archive, member = inside
+        return Path(folder, archive[: -len(".zip")], member)
+    target = Path(folder, "/".join(split_path(path)))
+    if decompress and target.suffix.lower() == ".zip":
+        return target.with_suffix("")
+    return target
+
+
+
+class TransferCalls:
+    """Downloads, uploads, fetches from URLs and exports started from the view."""
+
+    def download(self, paths: list[str] | None = None, local_dir: str | None = None,
+                 decompress: bool = True) -> list[str]:
+        """Download the given paths (default: the selection) in the background.
+
+        Returns the transfer ids; `browser.queue.wait()` blocks until they finish.
+        """
+        folder = local_dir or self.download_folder
+        return [self.queue.download(p, folder, decompress).id
+                for p in (paths if paths is not None else self.selected)]
+
+    def _transfer_finished(self, change: dict) -> None:
+        # An upload that completes changes the listing: show it.
+        for t in change["new"]:
+            if t["kind"] == "upload" and t["state"] == "done" and t["id"] not in self._finished:
+                self._finished.add(t["id"])
+                self.refresh()
+
+
+    @rpc
+    def start_download(self, paths: list[str], folder: str, decompress: bool = True,
+                       overwrite: bool = False) -> dict[str, Any]:
+        """Download paths (files, folders or ZIP members) into a kernel-side folder.
+
+        Unless `overwrite`, refuses when something local already has a target's name, so
+        that a click never silently replaces the user's files.
+        """
+        if not folder.strip():
+            raise storage.InvalidPathError("type the local folder to download into")
+        if not overwrite:
+            targets = [local_target(folder, p, decompress) for p in paths]
+            existing = [str(t) for t in targets if t.exists()]
+            if existing:
+                raise storage.InvalidPathError(
+                    f"{', '.join(existing[:3])} already exist{'s' if len(existing) == 1 else ''}"
+                    "; choose another folder or tick 'Replace existing files'")
+        self.download_folder = folder
+        return {"transfers": self.download(paths, folder, decompress)}
+
+    @rpc
+    def start_upload(self, local_path: str, folder: str) -> dict[str, Any]:
+        """Upload a kernel-side file or folder into a storage folder."""
+        if not local_path.strip() or not os.path.exists(local_path):
+            raise storage.InvalidPathError(f"no file or folder {local_path!r} on the kernel's "
+                                           f"machine (cwd: {os.getcwd()})")
+        if folder.strip("/") == "":
+            raise storage.InvalidPathError("uploads go into a folder, not the storage root")
+        return {"transfer": self.queue.upload(local_path, folder).id}
+
+    @rpc
+    def cancel_transfer(self, id: str) -> dict[str, Any]:
+        return self.queue.cancel(id)
+
+    @rpc
+    def retry_transfer(self, id: str) -> dict[str, Any]:
+        return self.queue.retry(id)
+
+    @rpc
+    def clear_transfers(self) -> dict[str, Any]:
+        return self.queue.clear_finished()
+
+    @rpc
+    def browser_download_url(self, path: str) -> dict[str, Any]:
+        """A signed URL the browser can save directly ("Save to my computer")."""
+        (url,) = storage.get_signed_urls([path], "download", self._region(),
+                                         client=self.client)
+        return {"url": url + ("&" if "?" in url else "?") + "download=1",
+                "name": posixpath.basename(path)}
+
+    @rpc
+    def browser_upload_urls(self, folder: str, names: list[str]) -> dict[str, Any]:
+        """Signed upload URLs for files sent from the browser straight to storage."""
+        folder = "/".join(split_path(folder))
+        if not folder:
+            raise storage.InvalidPathError("open a folder first: files cannot go in the root")
+        paths = [f"{folder}/{name}" for name in names]
+        for path in paths:
+            split_path(path, allow_root=False)
+        urls = storage.get_signed_urls(paths, "upload", self._region(), client=self.client)
+        return {"targets": [{"path": p, "url": u} for p, u in zip(paths, urls, strict=True)]}
+
+    @rpc
+    def start_upload_from_url(self, url: str, folder: str, name: str = "") -> dict[str, Any]:
+        """Have the server fetch a URL into `folder`; the view then waits for the file."""
+        if not url.strip():
+            raise storage.InvalidPathError("type the URL to fetch")
+        target = storage.upload_from_url(url.strip(), folder, name.strip() or None,
+                                         self._region(), client=self.client)
+        return {"path": target}
+
+    @rpc
+    def exists(self, path: str) -> dict[str, Any]:
+        try:
+            entry = storage.stat(path, self._region(), client=self.client)
+        except storage.NotFoundError:
+            return {"exists": False}
+        return {"exists": True, "size": entry.get("size_bytes")}
+
+    @rpc
+    def start_export(self, path: str, bucket: str, file_name: str = "", part_size: int = 128,
+                     region: str = "") -> dict[str, Any]:
+        """Export a file to S3; answers the operation, which the view then polls."""
+        if not bucket.strip():
+            raise storage.InvalidPathError("type the S3 bucket to export to")
+        operation = storage.export(path, storage.ExportDestination.AWS_S3, bucket.strip(),
+                                   file_name.strip() or None, int(part_size),
+                                   region or self._region(), client=self.client)
+        return self.operation(operation.id)
+
+    @rpc
+    def operation(self, id: str) -> dict[str, Any]:
+        return self.client.get_operation(id)
+
+    @rpc
+    def operations(self) -> dict[str, Any]:
+        return {"operations": self.client.list_operations(1, 50)}
