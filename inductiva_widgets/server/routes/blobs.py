@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
-from ..deps import State
+from ..deps import ServerState
 from ..signing import BadSignature, Grant, UrlSigner
 from ..store import DiskFull, Located
 
@@ -25,7 +25,7 @@ class LargeFileResponse(FileResponse):
     chunk_size = 1024 * 1024  # fewer thread hops per GB than the default 64 KiB
 
 
-def _authorize(state: State, request: Request, path: str) -> tuple[Grant, Located]:
+def _authorize(state: ServerState, request: Request, path: str) -> tuple[Grant, Located]:
     try:
         grant = state.signer.verify(path, dict(request.query_params), request.method)
     except BadSignature as exc:
@@ -35,8 +35,8 @@ def _authorize(state: State, request: Request, path: str) -> tuple[Grant, Locate
     return grant, state.store.locate(grant.user_id, grant.region, path, allow_root=False)
 
 
-@router.api_route(UrlSigner.prefix + "{path:path}", methods=["GET", "HEAD"])
-async def download(path: str, request: Request, state: State):
+async def download(request: Request):
+    path, state = request.path_params["path"], request.app.state.server
     # A signature check and a few stats: cheaper inline than a hop to the thread pool,
     # which matters when a thousand small files are fetched.
     _, loc = _authorize(state, request, path)
@@ -70,8 +70,8 @@ async def download(path: str, request: Request, state: State):
                              filename=fs_path.name if attachment else None)
 
 
-@router.put(UrlSigner.prefix + "{path:path}")
-async def upload(path: str, request: Request, state: State):
+async def upload(request: Request):
+    path, state = request.path_params["path"], request.app.state.server
     grant, loc = _authorize(state, request, path)
     declared = request.headers.get("content-length")
     expected = int(declared) if declared and declared.isdigit() else None
@@ -91,3 +91,9 @@ async def upload(path: str, request: Request, state: State):
         # The connection is gone; the partial bytes were dropped with the temp file.
         return JSONResponse({"detail": "upload interrupted; nothing was written"}, 400)
     return JSONResponse({}, 200)
+
+
+# Plain Starlette routes: no dependency solving or parameter models on the path that serves
+# every file, which matters when a thousand small files are moved.
+router.add_route(UrlSigner.prefix + "{path:path}", download, methods=["GET", "HEAD"])
+router.add_route(UrlSigner.prefix + "{path:path}", upload, methods=["PUT"])
