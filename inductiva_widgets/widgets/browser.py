@@ -22,6 +22,7 @@ from .transfer_queue import TransferQueue
 
 TASK_FILES = {"input.zip", "output.zip"}
 TREE_LIMIT = 2000
+TASK_PROBES = 200  # top-level folders checked for task archives when the tree opens
 SEARCH_BATCH = 50
 
 
@@ -161,6 +162,14 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
             self._task_cache[folder] = known
         return known
 
+    def _mark_tasks(self, items: list[dict[str, Any]]) -> None:
+        """Turn top-level folders holding input.zip/output.zip into "task" items."""
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            found = pool.map(self._is_task, [item["path"] for item in items])
+            for item, is_task in zip(items, found, strict=True):
+                if is_task:
+                    item["kind"] = "task"
+
     def _kind(self, entry: dict[str, Any]) -> str:
         if entry["is_directory"]:
             return "folder"
@@ -188,13 +197,7 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
             full = posixpath.join(base, entry["name"]) if base else entry["name"]
             rows.append(_row(full, entry, self._kind(entry)))
         if not base:
-            folders = [r for r in rows if r["kind"] == "folder"]
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                for row, is_task in zip(folders, pool.map(self._is_task,
-                                                          [r["path"] for r in folders]),
-                                        strict=True):
-                    if is_task:
-                        row["kind"] = "task"
+            self._mark_tasks([r for r in rows if r["kind"] == "folder"])
         for row in rows:
             row["cost"] = (self.monthly_cost * row["size"] / self.storage_used
                            if row["size"] and self.storage_used else None)
@@ -245,9 +248,9 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
             kind = self._kind(entry)
             if kind in ("folder", "zip"):
                 full = posixpath.join(base, entry["name"]) if base else entry["name"]
-                if kind == "folder" and not base and self._task_cache.get(full):
-                    kind = "task"
                 nodes.append({"name": entry["name"], "path": full, "kind": kind})
+        if not base:
+            self._mark_tasks([n for n in nodes if n["kind"] == "folder"][:TASK_PROBES])
         return {"nodes": nodes, "truncated": count >= TREE_LIMIT}
 
     @rpc

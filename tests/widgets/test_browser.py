@@ -62,6 +62,8 @@ def test_archives_open_like_folders(demo):
                       "kind": "member_dir"}]
     tree = ok(browser.call("children", {"path": task}))["nodes"]
     assert {n["kind"] for n in tree} >= {"zip"}
+    top = {n["name"]: n["kind"] for n in ok(browser.call("children", {"path": "/"}))["nodes"]}
+    assert top[task] == "task" and top["datasets"] == "folder"
 
 
 def test_selection_trait_and_callback(demo):
