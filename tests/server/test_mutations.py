@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 
 import pytest
 
+from ..webpages import serve_pages
 from .helpers import get, names, put, region_root
 
 
@@ -81,27 +80,8 @@ def web():
     pages = {"/data/file%20one.csv": (200, b"a,b\n1,2\n" * 10_000),
              "/redirect": (302, b"/data/file%20one.csv"),
              "/missing": (404, b"")}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the stdlib's name
-            status, body = pages.get(self.path, (404, b""))
-            self.send_response(status)
-            if status == 302:
-                self.send_header("Location", body.decode())
-                body = b""
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", pages
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_pages(pages) as base:
+        yield base, pages
 
 
 def wait_for(api, path, timeout=10.0) -> bytes:

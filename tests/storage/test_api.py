@@ -19,6 +19,7 @@ import inductiva_widgets.storage as st
 
 from ..conftest import KEY
 from ..server.helpers import region_root
+from ..webpages import serve_pages
 
 # The seed's signatures (parameter names, order and defaults) from the API reference.
 SEED = {
@@ -176,25 +177,9 @@ def test_environment_defaults(monkeypatch, server):
 
 
 def test_upload_from_url(client, server, tmp_path):
-    import http.server
-    import threading
-
     body = b"remote,data\n" * 1000
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/files/my%20data.csv"
+    with serve_pages({"/files/my%20data.csv": (200, body)}) as base:
+        url = f"{base}/files/my%20data.csv"
         assert st.upload_from_url(url, "fetched", client=client) == "fetched/my data.csv"
         deadline = time.monotonic() + 10
         path = region_root(server, KEY) / "fetched/my data.csv"
@@ -206,9 +191,6 @@ def test_upload_from_url(client, server, tmp_path):
                                   client=client) == "fetched/renamed.csv"
         with pytest.raises(st.ValidationError, match="could not fetch"):
             st.upload_from_url("http://127.0.0.1:1/x.csv", "fetched", client=client)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def make_output_zip() -> bytes:

@@ -15,6 +15,7 @@ from inductiva_widgets.server.config import ServerConfig, user_id_for
 from inductiva_widgets.server.runner import start_in_thread
 
 from ..storage.proxy import CuttingProxy
+from ..webpages import serve_pages
 from .conftest import KEY
 
 
@@ -151,36 +152,16 @@ def test_browser_side_upload_and_save_urls(demo):
 
 
 def test_upload_from_url_then_wait_for_the_file(demo, tmp_path):
-    import http.server
-    import threading
-
     client, region, _ = demo
-    body = os.urandom(200_000)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
+    with serve_pages({"/data/field.bin": (200, os.urandom(200_000))}) as base:
         browser = StorageBrowser(client=client)
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/data/field.bin"
+        url = f"{base}/data/field.bin"
         # The demo server refuses loopback URLs: a clear message, nothing stored.
         error = browser.call("start_upload_from_url", {"url": url, "folder": "fetched"})["error"]
         assert "private or local" in error["message"]
         assert not ok(browser.call("exists", {"path": "fetched/field.bin"}))["exists"]
         assert "type the URL" in browser.call("start_upload_from_url",
                                               {"url": " ", "folder": "x"})["error"]["message"]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_export_through_the_widget(tmp_path, s3):
