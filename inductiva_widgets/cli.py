@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     try:
         from .server.config import ServerConfig, default_root, user_id_for
-        from .server.runner import bind, serve_forever
+        from .server.runner import bind, serve_forever, url_of
     except ImportError:
         print(f"error: {MISSING_SERVER}", file=sys.stderr)
         return 2
@@ -62,8 +62,7 @@ def serve(args: argparse.Namespace) -> int:
         created = seed_demo(region_root)
         print(f"demo data: {len(created)} folder(s) created" if created
               else "demo data: already there")
-    host, port = sock.getsockname()[:2]
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    url = url_of(sock)
     print(f"Inductiva storage server (bundled) on {url}")
     print(f"  storage root: {config.root}")
     for key in config.api_keys:

@@ -33,7 +33,7 @@ class _Cached:
     orders: dict[str, list[Entry]] = field(default_factory=dict)
 
 
-def _sort_key(key: str):
+def sort_key(key: str):
     if key == "name":
         return lambda e: e.name
     if key == "size":
@@ -72,7 +72,7 @@ class ListingCache:
         cached = self._get(folder)
         order = cached.orders.get(sort_by)
         if order is None:
-            order = sorted(cached.entries, key=_sort_key(sort_by))
+            order = sorted(cached.entries, key=sort_key(sort_by))
             cached.orders[sort_by] = order
         return order
 

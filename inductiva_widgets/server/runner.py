@@ -34,6 +34,12 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def url_of(sock: socket.socket) -> str:
+    """The http URL a listening socket answers on."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 @dataclass
 class RunningServer:
     """A server answering on `url` until `stop()`."""
@@ -73,9 +79,7 @@ def start_in_thread(config: ServerConfig, host: str = "127.0.0.1", port: int = 0
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the storage server did not start")
         time.sleep(0.01)
-    bound_host, bound_port = sock.getsockname()[:2]
-    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    return RunningServer(f"http://{shown}:{bound_port}", config, app, server, thread)
+    return RunningServer(url_of(sock), config, app, server, thread)
 
 
 def serve_forever(config: ServerConfig, sock: socket.socket, log_level: str = "info") -> None:

@@ -71,6 +71,20 @@ def _local_target(local_dir: Path, remote: str) -> Path:
         raise UnsafeArchiveError(f"refusing to write {remote!r} outside {local_dir}") from exc
 
 
+def local_path(local_dir: str | os.PathLike, remote_path: str, decompress: bool = True) -> Path:
+    """Where `download(remote_path, local_dir, decompress)` puts its result."""
+    local = Path(local_dir or ".")
+    try:
+        member = split_zip_path(remote_path)
+    except InvalidPath as exc:
+        raise InvalidPathError(f"invalid path: {exc.reason} ({remote_path!r})") from None
+    if member is not None:
+        archive, name = member
+        return _local_target(local, f"{archive[: -len('.zip')]}/{name.strip('/')}")
+    target = _local_target(local, storage_path(remote_path, allow_root=False))
+    return target.with_suffix("") if decompress and target.suffix.lower() == ".zip" else target
+
+
 def download_path(client: StorageClient, remote_path: str, local_dir: str | os.PathLike = "",
                   decompress: bool = True, region: str | None = None, *,
                   progress: ProgressArg = None, cancel: CancelToken | None = None
@@ -120,8 +134,7 @@ def download_member(client: StorageClient, archive: str, member: str, local_dir:
                     cancel: CancelToken | None = None) -> Path:
     """One member, inflated locally, at `<local_dir>/<archive without .zip>/<member>`."""
     located = locate(client, archive, member, region)
-    target = local_dir / archive[: -len(".zip")] / member.strip("/")
-    target = _local_target(local_dir, target.relative_to(local_dir).as_posix())
+    target = local_path(local_dir, f"{archive}/{member}")
     target.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(target)
     tracker = Tracker(progress, 1, located.compressed_size, f"Downloading {member}")
@@ -190,4 +203,5 @@ def extract_zip(path: Path) -> Path:
     return target
 
 
-__all__ = ["download_member", "download_path", "extract_zip", "storage_path_from_url"]
+__all__ = ["download_member", "download_path", "extract_zip", "local_path",
+           "storage_path_from_url"]

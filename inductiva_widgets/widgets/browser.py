@@ -26,6 +26,13 @@ TASK_PROBES = 200  # top-level folders checked for task archives when the tree o
 SEARCH_BATCH = 50
 
 
+def _refuse_member(path: str, advice: str) -> None:
+    """Members of archives are read-only: raise for one, saying what to do instead."""
+    inside = archive_part(path)
+    if inside and inside[1]:
+        raise storage.InvalidPathError(f"{path} is inside an archive; {advice}")
+
+
 def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
     return {
         "name": entry["name"].rstrip("/"),
@@ -258,9 +265,7 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
         """What a delete would remove: each path's kind and size, and the total."""
         items = []
         for path in paths:
-            if archive_part(path) and not path.lower().endswith(".zip"):
-                raise storage.InvalidPathError(
-                    f"{path} is inside an archive; archives cannot be changed member by member")
+            _refuse_member(path, "archives cannot be changed member by member")
             entry = storage.stat(path, self._region(), client=self.client)
             items.append({"path": path, "is_dir": entry["is_directory"],
                           "size": entry.get("size_bytes")})
@@ -287,9 +292,7 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
         copied = []
         try:
             for path in paths:
-                if archive_part(path) and not path.lower().endswith(".zip"):
-                    raise storage.InvalidPathError(
-                        f"{path} is inside an archive; download it instead")
+                _refuse_member(path, "download it instead")
                 destination = f"{target}/{posixpath.basename(path)}"
                 storage.copy(path, destination, self._region(), client=self.client)
                 copied.append(destination)

@@ -8,25 +8,12 @@ from __future__ import annotations
 
 import os
 import posixpath
-from pathlib import Path
 from typing import Any
 
 from .. import storage
-from ..protocol.paths import archive_part, split_path
+from ..protocol.paths import split_path
+from ..storage._download import local_path
 from ._rpc import rpc
-
-
-def local_target(folder: str, path: str, decompress: bool) -> Path:
-    """Where `storage.download(path, folder, decompress)` puts its result."""
-    inside = archive_part(path)
-    if inside and inside[1]:
-        archive, member = inside
-        return Path(folder, archive[: -len(".zip")], member)
-    target = Path(folder, "/".join(split_path(path)))
-    if decompress and target.suffix.lower() == ".zip":
-        return target.with_suffix("")
-    return target
-
 
 
 class TransferCalls:
@@ -61,7 +48,7 @@ class TransferCalls:
         if not folder.strip():
             raise storage.InvalidPathError("type the local folder to download into")
         if not overwrite:
-            targets = [local_target(folder, p, decompress) for p in paths]
+            targets = [local_path(folder, p, decompress) for p in paths]
             existing = [str(t) for t in targets if t.exists()]
             if existing:
                 raise storage.InvalidPathError(

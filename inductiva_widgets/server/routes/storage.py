@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ..deps import State, User
-from ..listing import Entry
+from ..listing import Entry, sort_key
 from ..signing import Grant
 from ..store import Located, NotFound
 
@@ -71,14 +71,6 @@ def _page(rows: list, page: int, per_page: int, descending: bool) -> list:
     return rows[start : start + per_page]
 
 
-def _sort_key(sort_by: SortBy):
-    if sort_by is SortBy.name:
-        return lambda r: r[0].name
-    if sort_by is SortBy.size:
-        return lambda r: (r[0].size if r[0].size is not None else -1, r[0].name)
-    return lambda r: (r[0].mtime, r[0].name)
-
-
 def _list(state: State, user: str, path: str, sort_by: SortBy, order: Order, page: int,
           per_page: int, recursive: bool, path_filter: str | None,
           region: str | None) -> tuple[int, list[str], list[dict[str, Any]]]:
@@ -115,7 +107,8 @@ def _list(state: State, user: str, path: str, sort_by: SortBy, order: Order, pag
         infos.sort(key=lambda p: (p[0]["size_bytes"] or 0, p[1].name))
         return len(rows), regions, [{"name": e.name, **info}
                                     for info, e in _page(infos, page, per_page, descending)]
-    rows.sort(key=_sort_key(sort_by))
+    entry_key = sort_key(sort_by.value)
+    rows.sort(key=lambda row: entry_key(row[0]))
     return len(rows), regions, [
         {"name": e.name, **_file_info(state, user, loc, e, reg, recursive)}
         for e, reg, loc in _page(rows, page, per_page, descending)
