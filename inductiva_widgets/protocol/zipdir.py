@@ -9,7 +9,7 @@ per member are read, so a ZIP bomb costs no more than an honest archive. ZIP64 i
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -19,6 +19,8 @@ __all__ = [
     "ZipListing",
     "ZipMember",
     "find_member",
+    "folder_size",
+    "iter_members",
     "list_members",
     "member_data_offset",
     "normalize_folder",
@@ -54,7 +56,7 @@ class MemberNotFound(KeyError):
         return str(self.args[0]) if self.args else "member not found"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ZipMember:
     """One central-directory entry."""
 
@@ -76,8 +78,14 @@ class ZipMember:
         return bool(self.flags & 0x1)
 
 
-def read_central_directory(read_at: ReadAt, size: int) -> list[ZipMember]:
-    """Every member of the archive of `size` bytes, in central-directory order."""
+def read_central_directory(read_at: ReadAt, size: int, *,
+                           max_directory: int = MAX_CENTRAL_DIRECTORY,
+                           pause: Callable[[], None] | None = None) -> list[ZipMember]:
+    """Every member of the archive of `size` bytes, in central-directory order.
+
+    A central directory over `max_directory` bytes is refused (BadZip) before it is read.
+    `pause` is called every few thousand entries, so a caller can let other threads run.
+    """
     if size < _EOCD.size:
         raise BadZip("not a ZIP archive: too short")
     tail_len = min(size, _EOCD.size + _MAX_COMMENT)
@@ -85,9 +93,11 @@ def read_central_directory(read_at: ReadAt, size: int) -> list[ZipMember]:
     tail = read_at(tail_start, tail_len)
     pos = tail.rfind(_EOCD_SIG)
     while pos >= 0:
-        fields = _EOCD.unpack_from(tail, pos)
-        if pos + _EOCD.size + fields[7] <= len(tail):
-            break
+        # A signature too close to the end is a truncated record (or data): look further back.
+        if pos + _EOCD.size <= len(tail):
+            fields = _EOCD.unpack_from(tail, pos)
+            if pos + _EOCD.size + fields[7] <= len(tail):
+                break
         pos = tail.rfind(_EOCD_SIG, 0, pos)
     if pos < 0:
         raise BadZip("not a ZIP archive: no end of central directory record")
@@ -98,8 +108,10 @@ def read_central_directory(read_at: ReadAt, size: int) -> list[ZipMember]:
         cd_end = eocd_offset - _ZIP64_LOCATOR.size - _ZIP64_EOCD.size
     else:
         cd_end = eocd_offset
-    if cd_size > MAX_CENTRAL_DIRECTORY:
-        raise BadZip(f"central directory of {cd_size} bytes is larger than supported")
+    if cd_size > max_directory:
+        raise BadZip(f"its central directory has {cd_size:,} bytes, more than the "
+                     f"{max_directory:,} this server reads (about {max_directory // 100:,} "
+                     "members); download the archive instead")
     # Data prepended to the archive (self-extractors) shifts every offset by the same amount.
     shift = cd_end - cd_size - cd_offset
     if cd_offset + shift < 0 or shift < 0:
@@ -107,7 +119,11 @@ def read_central_directory(read_at: ReadAt, size: int) -> list[ZipMember]:
     directory = read_at(cd_offset + shift, cd_size) if cd_size else b""
     if len(directory) != cd_size:
         raise BadZip("corrupt ZIP archive: central directory is truncated")
-    members = list(_parse_central(directory, shift, size))
+    members = []
+    for member in _parse_central(directory, shift, size):
+        members.append(member)
+        if pause is not None and len(members) % 2048 == 0:
+            pause()
     if len(members) != count:
         raise BadZip(f"corrupt ZIP archive: {len(members)} entries, {count} declared")
     return members
@@ -118,17 +134,16 @@ def _read_zip64_end(read_at: ReadAt, eocd_offset: int) -> tuple[int, int, int]:
     if locator_offset < 0:
         raise BadZip("corrupt ZIP64 archive: no locator")
     locator = read_at(locator_offset, _ZIP64_LOCATOR.size)
-    sig, _, _, _ = _ZIP64_LOCATOR.unpack(locator)
-    if sig != _ZIP64_LOCATOR_SIG:
+    if len(locator) != _ZIP64_LOCATOR.size or locator[:4] != _ZIP64_LOCATOR_SIG:
         raise BadZip("corrupt ZIP64 archive: bad locator signature")
     # The locator's offset ignores prepended data; the record sits right before it anyway.
     record_offset = locator_offset - _ZIP64_EOCD.size
     if record_offset < 0:
         raise BadZip("corrupt ZIP64 archive: no end record")
     record = read_at(record_offset, _ZIP64_EOCD.size)
-    fields = _ZIP64_EOCD.unpack(record)
-    if fields[0] != _ZIP64_EOCD_SIG:
+    if len(record) != _ZIP64_EOCD.size or record[:4] != _ZIP64_EOCD_SIG:
         raise BadZip("corrupt ZIP64 archive: bad end record signature")
+    fields = _ZIP64_EOCD.unpack(record)
     return fields[7], fields[8], fields[9]
 
 
@@ -232,35 +247,46 @@ def normalize_folder(folder: str) -> str:
     return folder + "/" if folder else ""
 
 
-def list_members(members: Iterable[ZipMember], folder: str, recursive: bool) -> ZipListing:
-    """Members under `folder` (a path inside the archive, `""` for the top).
+def iter_members(members: Iterable[ZipMember], folder: str,
+                 recursive: bool) -> Iterator[tuple[str, ZipMember | None]]:
+    """`(relative name, member)` under `folder` (a path inside the archive, `""` for the top).
 
     Non-recursive: files directly in the folder and its immediate sub-folders (named with a
     trailing `/`, `member` None), implied folders included. Recursive: every file beneath
-    the folder, named by its path relative to it.
+    the folder, named by its path relative to it. Lazy, so a listing of a huge archive can
+    be streamed.
     """
     prefix = normalize_folder(folder)
-    entries: list[tuple[str, ZipMember | None]] = []
     seen_dirs: set[str] = set()
-    total = 0
     for member in members:
         if not member.name.startswith(prefix) or member.name == prefix:
             continue
         rel = member.name[len(prefix) :]
-        if not member.is_dir:
-            total += member.size
         if recursive:
             if not member.is_dir:
-                entries.append((rel, member))
+                yield rel, member
             continue
         head, sep, _ = rel.partition("/")
         if sep:
             if head + "/" not in seen_dirs:
                 seen_dirs.add(head + "/")
-                entries.append((head + "/", None))
+                yield head + "/", None
         else:
-            entries.append((rel, member))
-    return ZipListing(entries=entries, total_size=total)
+            yield rel, member
+
+
+def folder_size(members: Iterable[ZipMember], folder: str) -> int:
+    """Uncompressed bytes of every file beneath `folder`."""
+    prefix = normalize_folder(folder)
+    return sum(m.size for m in members
+               if m.name.startswith(prefix) and m.name != prefix and not m.is_dir)
+
+
+def list_members(members: Iterable[ZipMember], folder: str, recursive: bool) -> ZipListing:
+    """`iter_members` collected, with the folder's total size."""
+    members = list(members)
+    return ZipListing(entries=list(iter_members(members, folder, recursive)),
+                      total_size=folder_size(members, folder))
 
 
 def find_member(members: Iterable[ZipMember], name: str) -> ZipMember:

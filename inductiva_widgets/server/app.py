@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import secrets
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,20 @@ from .store import Store, StoreError
 from .zips import ZipCache
 
 log = logging.getLogger("inductiva_widgets.server")
+
+_OS_ERRORS = {
+    errno.ENAMETOOLONG: (422, "the path is too long for the server's filesystem"),
+    errno.ENOSPC: (507, "the server's disk is full; nothing was written"),
+    errno.EDQUOT: (507, "the server's disk quota is used up; nothing was written"),
+    errno.ENOTDIR: (409, "a file is in the way of a folder on that path"),
+    errno.EISDIR: (409, "a folder is in the way of a file on that path"),
+    errno.ENOTEMPTY: (409, "a folder of that name appeared meanwhile"),
+    errno.EEXIST: (409, "something of that name appeared meanwhile"),
+    errno.ENOENT: (404, "the file or folder vanished while it was being read"),
+    errno.ELOOP: (422, "the path goes through a symbolic link, which is never followed"),
+    errno.EMFILE: (503, "the server is out of file handles; try again shortly"),
+    errno.ENFILE: (503, "the server is out of file handles; try again shortly"),
+}
 
 
 def create_app(config: ServerConfig | None = None) -> FastAPI:
@@ -58,10 +74,23 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     async def store_error(request: Request, exc: StoreError) -> JSONResponse:
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
 
+    @app.exception_handler(OSError)
+    async def os_error(request: Request, exc: OSError) -> JSONResponse:
+        # The filesystem's refusals are the user's to know, but never its paths or ids.
+        status, detail = _OS_ERRORS.get(exc.errno, (None, None))
+        if status is None:
+            return await unexpected(request, exc)
+        log.info("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": detail}, status_code=status)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": f"internal server error: {type(exc).__name__}: {exc}"},
+        incident = secrets.token_hex(4)
+        log.error("unexpected error %s on %s %s", incident, request.method, request.url.path,
+                  exc_info=exc)
+        # No message text: it may hold absolute paths or user ids. The log has it all.
+        return JSONResponse({"detail": f"internal server error ({type(exc).__name__}); "
+                                       f"the server log has the details under {incident}"},
                             status_code=500)
 
     for module in (account, storage, zips, operations, blobs):

@@ -74,8 +74,11 @@ class ServerConfig:
         new_state = {"api_key": state.get("api_key") or self.api_keys[0],
                      "signing_secret": self.signing_secret.hex()}
         if new_state != state:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = state_file.with_suffix(".tmp")
-            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
+            tmp.unlink(missing_ok=True)  # O_CREAT keeps an old file's mode
+            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
                 json.dump(new_state, fh)
             os.replace(tmp, state_file)
+        # The secret signs every URL: private on every start, whatever made the file.
+        os.chmod(state_file, 0o600)

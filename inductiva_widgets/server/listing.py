@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One name in a folder."""
 
@@ -56,14 +57,22 @@ def scan_folder(path: Path) -> list[Entry]:
                 entries.append(Entry(item.name, True, None, st.st_mtime))
             elif item.is_file(follow_symlinks=False):
                 entries.append(Entry(item.name, False, st.st_size, st.st_mtime))
+            if len(entries) % 4096 == 0:
+                time.sleep(0)  # a huge folder must not hold the interpreter from others
     return entries
 
 
 class ListingCache:
-    """A bounded LRU of folder listings with their sorted orders."""
+    """An LRU of folder listings with their sorted orders, bounded by entries held.
 
-    def __init__(self, max_folders: int = 256) -> None:
+    An entry costs about 200 bytes with its three sorted orders, so the default budget of
+    300,000 entries holds about 60 MB, whatever the folders' count or size.
+    """
+
+    def __init__(self, max_folders: int = 256, max_entries: int = 300_000) -> None:
         self._max = max_folders
+        self._max_entries = max_entries
+        self._held = 0
         self._items: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -78,7 +87,9 @@ class ListingCache:
 
     def invalidate(self, folder: Path) -> None:
         with self._lock:
-            self._items.pop(str(folder), None)
+            dropped = self._items.pop(str(folder), None)
+            if dropped is not None:
+                self._held -= len(dropped.entries)
 
     def _get(self, folder: Path) -> _Cached:
         st = os.stat(folder)
@@ -91,8 +102,14 @@ class ListingCache:
                 return cached
         cached = _Cached(stamp, scan_folder(folder))
         with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._held -= len(old.entries)
             self._items[key] = cached
-            self._items.move_to_end(key)
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
+            self._held += len(cached.entries)
+            # The newest listing stays even when it alone is over budget: it is in use.
+            while len(self._items) > 1 and (len(self._items) > self._max
+                                            or self._held > self._max_entries):
+                _, evicted = self._items.popitem(last=False)
+                self._held -= len(evicted.entries)
         return cached

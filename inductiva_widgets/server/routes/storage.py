@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from ..deps import State, User
 from ..listing import Entry, sort_key
@@ -17,6 +20,7 @@ from ..store import Located, NotFound
 router = APIRouter(prefix="/storage", tags=["storage"])
 
 PROVIDER = "LOCAL"
+MAX_SIGNED_URLS = 100_000  # per call; ~25 MB of answer, streamed
 
 
 class SortBy(str, Enum):
@@ -166,6 +170,33 @@ def storage_cost(state: State, user: User) -> dict[str, Any]:
     }
 
 
+def base_url(request: Request, state: State) -> str:
+    """Where signed URLs point: the configured public URL, else the address that answered.
+
+    Never the request's Host header, which the caller controls: a URL signed for a host the
+    server was never told about could send a user's uploads elsewhere.
+    """
+    if state.config.public_url:
+        return state.config.public_url
+    host, port = request.scope["server"][:2]
+    host = f"[{host}]" if ":" in host else host
+    return f"{request.url.scheme}://{host}:{port}"
+
+
+def _unique(locs: list[Located]) -> list[Located]:
+    """Drop repeated paths and paths inside another requested folder; keep the order."""
+    requested = {loc.segments for loc in locs}
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for loc in locs:
+        inside_other = any(loc.segments[:i] in requested for i in range(len(loc.segments)))
+        if loc.segments in seen or inside_other:
+            continue
+        seen.add(loc.segments)
+        kept.append(loc)
+    return kept
+
+
 @router.get("/signed-urls")
 def signed_urls(
     request: Request,
@@ -175,22 +206,57 @@ def signed_urls(
     operation: Operation,
     region: Region = None,
     provider_id: str | None = None,
-) -> list[str]:
-    """One URL per path; for downloads, a folder gives one URL per file beneath it."""
+) -> StreamingResponse:
+    """One URL per path; for downloads, a folder gives one URL per file beneath it.
+
+    Repeated and nested paths give each file once; at most `MAX_SIGNED_URLS` per call, and
+    the answer is streamed, so its size costs the server no memory.
+    """
     reg = region_or_default(state, region)
-    base = state.config.public_url or str(request.base_url)
+    base = base_url(request, state)
     method = "PUT" if operation is Operation.upload else "GET"
-    targets: list[str] = []
+    locs = []
     for path in paths:
         loc = state.store.locate(user, reg, path, allow_root=operation is Operation.download)
         if operation is Operation.upload:
             if path.endswith("/"):
                 raise HTTPException(422, f"invalid path {path!r}: an upload names a file")
             state.store.check_file_target(loc)
-            targets.append(loc.storage_path)
-        else:
-            targets.extend(state.store.files_beneath(loc))
-    return [state.signer.sign(base, Grant(user, reg, t, method)) for t in targets]
+        locs.append(loc)
+    if operation is Operation.download:
+        locs = _unique(locs)
+    if operation is Operation.download:
+        # Counted first (a walk, nothing kept), so that too many is a clean 422.
+        count = 0
+        for loc in locs:
+            for _ in state.store.files_beneath(loc):
+                count += 1
+                if count > MAX_SIGNED_URLS:
+                    raise HTTPException(422, f"more than {MAX_SIGNED_URLS:,} files match; ask "
+                                             "for the sub-folders one at a time")
+
+    def targets() -> Iterator[str]:
+        for loc in locs:
+            if operation is Operation.upload:
+                yield loc.storage_path
+            else:
+                yield from state.store.files_beneath(loc)
+
+    def body() -> Iterator[bytes]:
+        sep = "["
+        batch = []
+        for target in targets():
+            batch.append(json.dumps(state.signer.sign(base, Grant(user, reg, target, method))))
+            if len(batch) == 1000:
+                yield (sep + ",".join(batch)).encode()
+                sep, batch = ",", []
+        if batch:
+            yield (sep + ",".join(batch)).encode()
+        elif sep == "[":
+            yield b"["
+        yield b"]"
+
+    return StreamingResponse(body(), media_type="application/json")
 
 
 @router.post("/copy")

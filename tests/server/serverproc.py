@@ -1,0 +1,120 @@
+"""The bundled server as a real process (`inductiva-widgets serve`), for hostile-input tests.
+
+A process of its own, so that its memory (VmHWM) is measured alone and a crash, a leak or
+a stall in it cannot hide inside the test process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+KEY = "hostile-key-alice"
+OTHER_KEY = "hostile-key-bob"
+
+
+class ServerProcess:
+    """`inductiva-widgets serve` on a free loopback port, stopped by `stop()`."""
+
+    def __init__(self, root: Path, *extra: str, keys: tuple[str, ...] = (KEY, OTHER_KEY),
+                 env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.log_path = root.parent / f"{root.name}-server.log"
+        args = [sys.executable, "-m", "inductiva_widgets", "serve", "--root", str(root),
+                "--port", "0", *[f"--api-key={k}" for k in keys], *extra]
+        self._log = open(self.log_path, "w+b")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log,
+                                        env={**os.environ, **(env or {})})
+        self.url = self._read_url()
+        self.keys = keys
+        self._wait_ready()
+
+    def _read_url(self) -> str:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline().decode()
+            if not line:
+                break
+            found = re.search(r"export INDUCTIVA_API_URL=(\S+)", line)
+            if found:
+                return found.group(1)
+        self.stop()
+        raise RuntimeError(f"the server did not start: {self.log_path.read_text()[-2000:]}")
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{self.url}/version", timeout=2)
+                return
+            except httpx.HTTPError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the server process does not answer") from None
+                time.sleep(0.05)
+
+    def client(self, key: str = KEY, **kwargs) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"X-API-Key": key},
+                            timeout=kwargs.pop("timeout", 30), **kwargs)
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident memory so far (VmHWM), in MB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+        self._log.close()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def region_root(server: ServerProcess, key: str = KEY, region: str = "europe-west1") -> Path:
+    from inductiva_widgets.server.config import user_id_for
+
+    return server.root / "users" / user_id_for(key) / region
+
+
+def upload(api: httpx.Client, path: str, data: bytes) -> httpx.Response:
+    """Upload through a signed URL, as every client does."""
+    urls = api.get("/storage/signed-urls", params={"paths": [path], "operation": "upload"})
+    urls.raise_for_status()
+    return httpx.put(urls.json()[0], content=data, timeout=60)
+
+
+def assert_clean_error(response: httpx.Response, *statuses: int) -> dict:
+    """A 4xx/507 JSON `detail` without absolute paths or user ids."""
+    assert response.status_code in statuses, (response.status_code, response.text[:500])
+    body = response.json()
+    assert isinstance(body.get("detail"), str | list) and body["detail"]
+    text = response.text
+    assert "/tmp" not in text and "/users/" not in text and "/work" not in text, text[:500]
+    assert not re.search(r"\bu[0-9a-f]{20}\b", text), text[:500]
+    return body
