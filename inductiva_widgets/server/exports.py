@@ -17,10 +17,11 @@ from xml.sax.saxutils import escape
 
 import httpx
 
-from .netguard import ForbiddenUrl, check_url_sync
+from .netguard import ForbiddenUrl, check_url_sync, guarded_client, split_url
 
 log = logging.getLogger("inductiva_widgets.server")
 CHUNK = 1024 * 1024
+CONNECT_TIMEOUT = 30.0  # seconds
 
 
 @dataclass
@@ -59,7 +60,10 @@ class Operations:
         self._ops: dict[str, Operation] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="export")
-        self._http = httpx.Client(timeout=httpx.Timeout(30.0, read=300.0, write=300.0))
+        # Every connection (part PUTs, the completion POST) resolves once, checks every
+        # address and connects to a checked one: the up-front check alone could be raced.
+        self._http = guarded_client(
+            allow_private, timeout=httpx.Timeout(CONNECT_TIMEOUT, read=300.0, write=300.0))
 
     def get(self, user_id: str, op_id: str) -> Operation | None:
         op = self._ops.get(op_id)
@@ -82,8 +86,11 @@ class Operations:
             raise ValueError(
                 f"{storage_path} has {size} bytes: with parts of {parts_size} bytes it needs "
                 f"parts 1..{needed}, got {len(parts)} part URLs")
+        checked: set[tuple[str, int]] = set()
         for url in [p.url for p in parts] + [complete_url]:
-            check_url_sync(url, self.allow_private)
+            if split_url(url) not in checked:  # one look-up per host, not per part
+                check_url_sync(url, self.allow_private)
+                checked.add(split_url(url))
         op = Operation(
             id=uuid.uuid4().hex,
             user_id=user_id,
@@ -98,19 +105,22 @@ class Operations:
 
     def _run(self, op: Operation, file: Path, size: int, parts_size: int, parts: list[Part],
              complete_url: str) -> None:
+        step = "the export"
         try:
             etags = []
             for part in parts:
+                step = f"part {part.number}"
                 start = (part.number - 1) * parts_size
                 length = min(parts_size, size - start)
                 etags.append((part.number, self._put_part(file, start, length, part.url)))
                 op.attributes["parts_done"] += 1
                 op.attributes["bytes_done"] += length
+            step = "completing the upload"
             self._complete(complete_url, etags)
             op.status = "OK"
-        except (httpx.HTTPError, OSError, ForbiddenUrl, RuntimeError) as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ForbiddenUrl, RuntimeError) as exc:
             op.status = "FAILED"
-            op.error_message = str(exc) or type(exc).__name__
+            op.error_message = f"{step} failed: {str(exc) or type(exc).__name__}"
             log.warning("export %s of %s failed: %s", op.id, op.attributes["path"], exc)
         finally:
             op.end_time = datetime.now(timezone.utc)

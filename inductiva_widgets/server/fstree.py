@@ -9,6 +9,7 @@ to the server's account.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -86,15 +87,11 @@ def remove_tree(top: Path) -> None:
                 folders.append(item.path)
                 stack.append(item.path)
             else:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(item.path)
-                except FileNotFoundError:
-                    pass
     for folder in reversed(folders):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.rmdir(folder)
-        except FileNotFoundError:
-            pass
 
 
 def copy_tree(source: Path, target: Path) -> list[str]:

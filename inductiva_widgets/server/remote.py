@@ -8,11 +8,12 @@ import logging
 import httpx
 from fastapi import HTTPException
 
-from .netguard import ForbiddenUrl, check_url
+from .netguard import ForbiddenUrl, guarded_async_client, split_url
 from .store import Located, Store
 
 log = logging.getLogger("inductiva_widgets.server")
 MAX_REDIRECTS = 5
+CONNECT_TIMEOUT = 30.0  # seconds; also bounds the DNS look-up
 
 
 class RemoteFetcher:
@@ -27,26 +28,35 @@ class RemoteFetcher:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(30.0, read=120.0), follow_redirects=False,
+            # The guarded client resolves each host once, checks every address and connects
+            # to a checked one, so DNS rebinding cannot reach private services.
+            self._client = guarded_async_client(
+                self.allow_private, timeout=httpx.Timeout(CONNECT_TIMEOUT, read=120.0),
                 headers={"User-Agent": "inductiva-widgets-server"})
         return self._client
 
     async def _open(self, url: str) -> httpx.Response:
-        # Redirects are followed by hand so that every hop passes the address check.
+        # Redirects are followed by hand so that every hop passes the guard, which checks the
+        # addresses when it connects (no separate look-up here that an attacker could race).
+        first = url
         for _ in range(MAX_REDIRECTS + 1):
+            refused = "" if url == first else f"{first} redirected to {url}, which was refused: "
             try:
-                await check_url(url, self.allow_private)
-            except ForbiddenUrl as exc:
-                raise HTTPException(422, str(exc)) from None
-            request = self._http().build_request("GET", url)
-            try:
+                split_url(url)
+                request = self._http().build_request("GET", url)
                 response = await self._http().send(request, stream=True)
+            except ForbiddenUrl as exc:
+                raise HTTPException(422, f"{refused}{exc}") from None
+            except httpx.InvalidURL as exc:
+                raise HTTPException(422, f"{refused}invalid URL {url!r}: {exc}") from None
             except httpx.HTTPError as exc:
                 raise HTTPException(422, f"could not fetch {url}: {exc}") from None
             if response.is_redirect and "location" in response.headers:
                 await response.aclose()
-                url = str(response.url.join(response.headers["location"]))
+                try:
+                    url = str(response.url.join(response.headers["location"]))
+                except httpx.InvalidURL as exc:
+                    raise HTTPException(422, f"{url} redirected to an invalid URL: {exc}") from None
                 continue
             if response.status_code != 200:
                 await response.aclose()

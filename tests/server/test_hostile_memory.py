@@ -1,0 +1,177 @@
+"""Memory that one key can drive: the server stays under 300 MB of RSS whatever it sends.
+
+Real server process, real HTTP; the bound is read from the process's VmHWM (peak RSS).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+import zlib
+
+import httpx
+import pytest
+
+from .serverproc import OTHER_KEY, ServerProcess, assert_clean_error, region_root, upload
+
+pytestmark = pytest.mark.timeout(300)
+RSS_BOUND_MB = 300
+
+
+def many_member_zip(count: int, name_len: int = 40) -> bytes:
+    """An archive with `count` central entries, all pointing at one small local member.
+
+    Built by hand: zipfile takes minutes for a million members, this takes a second.
+    """
+    data = b"hello"
+    crc = zlib.crc32(data)
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, 5, 5, 1, 0)
+    local += b"a" + data
+    entries = []
+    for i in range(count):
+        name = f"artifacts/step_{i:09d}/".encode() + b"f" * max(0, name_len - 25) + b".csv"
+        entries.append(struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0,
+                                   0x21, crc, 5, 5, len(name), 0, 0, 0, 0, 0, 0) + name)
+    directory = b"".join(entries)
+    offset = len(local)
+    if count < 0xFFFF:
+        end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, len(directory),
+                          offset, 0)
+    else:  # ZIP64 end records for the entry count
+        z64 = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
+                          len(directory), offset)
+        locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, offset + len(directory), 1)
+        end = z64 + locator + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF,
+                                          0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return local + directory + end
+
+
+@pytest.fixture(scope="module")
+def proc(tmp_path_factory):
+    with ServerProcess(tmp_path_factory.mktemp("memory") / "storage") as server:
+        yield server
+
+
+def _listing_latency(server: ServerProcess, stop: threading.Event, out: list[float]) -> None:
+    with server.client(OTHER_KEY) as other:
+        while not stop.is_set():
+            start = time.perf_counter()
+            assert other.get("/storage/contents", params={"path": "/"}).status_code == 200
+            out.append(time.perf_counter() - start)
+            time.sleep(0.02)
+
+
+def test_huge_central_directories_reuploaded_stay_bounded(proc):
+    """A 60 MB central directory, under a dozen names: refused before it is read."""
+    huge = many_member_zip(700_000)
+    assert len(huge) > 60_000_000
+    with proc.client() as api:
+        for i in range(12):
+            assert upload(api, f"bombs/huge{i}.zip", huge).status_code == 200
+        for i in range(12):
+            start = time.perf_counter()
+            response = api.get("/storage/zip-contents", params={"path": f"bombs/huge{i}.zip"})
+            assert "download the archive instead" in assert_clean_error(response, 422)["detail"]
+            assert time.perf_counter() - start < 2
+    assert proc.peak_rss_mb() < RSS_BOUND_MB, proc.peak_rss_mb()
+
+
+def test_the_largest_listable_archives_many_times_over(proc):
+    """Archives just under the member cap, listed whole under many names, concurrently:
+    the cache holds a byte budget, answers are streamed, and other users keep being served."""
+    big = many_member_zip(140_000)
+    with proc.client() as api:
+        for i in range(8):
+            assert upload(api, f"big/a{i}.zip", big).status_code == 200
+    stop, latencies = threading.Event(), []
+    watcher = threading.Thread(target=_listing_latency, args=(proc, stop, latencies))
+    watcher.start()
+    errors = []
+
+    def lister(i: int) -> None:
+        with proc.client(timeout=120) as api:
+            for round_ in range(2):
+                name = f"big/a{(i + round_ * 4) % 8}.zip"
+                with api.stream("GET", "/storage/zip-contents",
+                                params={"path": name, "recursive": "true"}) as response:
+                    if response.status_code != 200:
+                        errors.append(response.status_code)
+                    count = sum(chunk.count(b'"name"') for chunk in response.iter_bytes())
+                    if count != 140_000:
+                        errors.append(count)
+
+    try:
+        threads = [threading.Thread(target=lister, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(240)
+    finally:
+        stop.set()
+        watcher.join()
+    assert errors == []
+    assert proc.peak_rss_mb() < RSS_BOUND_MB, proc.peak_rss_mb()
+    latencies.sort()
+    assert latencies and latencies[int(len(latencies) * 0.95)] < 1.0, latencies[-5:]
+
+
+def test_signed_urls_for_the_same_folder_many_times(proc):
+    root = region_root(proc)
+    (root / "many").mkdir(parents=True)
+    for i in range(1000):
+        (root / "many" / f"f{i:04d}.txt").write_bytes(b"x")
+    with proc.client() as api:
+        paths = ["many/"] * 1500 + ["many/f0001.txt"] * 300 + ["many"] * 200
+        response = api.get("/storage/signed-urls",
+                           params={"paths": paths, "operation": "download"})
+        assert response.status_code == 200
+        urls = response.json()
+        assert len(urls) == 1000 and len(set(urls)) == 1000
+        assert len(response.content) < 400_000
+    assert proc.peak_rss_mb() < RSS_BOUND_MB
+
+
+def test_signed_urls_past_the_cap_are_refused_cleanly(proc):
+    root = region_root(proc)
+    for folder in range(11):
+        base = root / "flood" / f"d{folder:02d}"
+        base.mkdir(parents=True)
+        for i in range(10_000):
+            os.close(os.open(base / f"{i:05d}", os.O_CREAT | os.O_WRONLY, 0o600))
+    with proc.client() as api:
+        response = api.get("/storage/signed-urls", params={"paths": ["flood/"],
+                                                           "operation": "download"})
+        assert "100,000" in assert_clean_error(response, 422)["detail"]
+        # Under the cap, a big answer is streamed, not built.
+        response = api.get("/storage/signed-urls", params={
+            "paths": [f"flood/d{i:02d}/" for i in range(9)], "operation": "download"})
+        assert response.status_code == 200 and len(response.json()) == 90_000
+    assert proc.peak_rss_mb() < RSS_BOUND_MB, proc.peak_rss_mb()
+
+
+def test_many_big_folder_listings_stay_within_the_cache_budget(proc):
+    root = region_root(proc)
+    for folder in range(6):
+        base = root / "wide" / f"w{folder}"
+        base.mkdir(parents=True)
+        for i in range(60_000):
+            os.close(os.open(base / f"entry-{i:06d}.dat", os.O_CREAT | os.O_WRONLY, 0o600))
+    with proc.client() as api:
+        for _ in range(2):
+            for folder in range(6):
+                for sort_by in ("name", "size", "creation_time"):
+                    response = api.get("/storage/contents", params={
+                        "path": f"wide/w{folder}", "sort_by": sort_by, "per_page": 100})
+                    assert response.json()["total_files"] == 60_000
+    assert proc.peak_rss_mb() < RSS_BOUND_MB, proc.peak_rss_mb()
+
+
+def test_rss_after_all_attacks(proc):
+    """Last in the module: everything above ran in this one process."""
+    assert proc.alive()
+    assert proc.peak_rss_mb() < RSS_BOUND_MB, proc.peak_rss_mb()
+    assert "Traceback" not in proc.log_text()
+    with httpx.Client(base_url=proc.url, headers={"X-API-Key": OTHER_KEY}) as other:
+        assert other.get("/storage/size").status_code == 200
