@@ -52,6 +52,15 @@ class Part:
     url: str
 
 
+# Queued exports hold their part lists (up to 10,000 URLs each); finished ones are history.
+MAX_ACTIVE_EXPORTS_PER_USER = 4
+KEPT_OPERATIONS_PER_USER = 200
+
+
+class TooBusy(Exception):
+    """The user already has as many exports running as allowed."""
+
+
 class Operations:
     """Every user's operations, newest first, and the worker threads that run exports."""
 
@@ -86,6 +95,12 @@ class Operations:
             raise ValueError(
                 f"{storage_path} has {size} bytes: with parts of {parts_size} bytes it needs "
                 f"parts 1..{needed}, got {len(parts)} part URLs")
+        with self._lock:
+            active = sum(1 for op in self._ops.values()
+                         if op.user_id == user_id and op.status == "RUNNING")
+        if active >= MAX_ACTIVE_EXPORTS_PER_USER:
+            raise TooBusy(f"{active} exports are already running for this key; wait for one "
+                          "to finish")
         checked: set[tuple[str, int]] = set()
         for url in [p.url for p in parts] + [complete_url]:
             if split_url(url) not in checked:  # one look-up per host, not per part
@@ -99,9 +114,18 @@ class Operations:
         )
         with self._lock:
             self._ops[op.id] = op
+            self._forget_oldest(user_id)
         self._pool.submit(self._run, op, file, size, parts_size,
                           sorted(parts, key=lambda p: p.number), complete_url)
         return op
+
+    def _forget_oldest(self, user_id: str) -> None:
+        """Keep a user's newest finished operations only (call with the lock held)."""
+        finished = sorted((op for op in self._ops.values()
+                           if op.user_id == user_id and op.status != "RUNNING"),
+                          key=lambda op: op.start_time)
+        for op in finished[: max(0, len(finished) - KEPT_OPERATIONS_PER_USER)]:
+            del self._ops[op.id]
 
     def _run(self, op: Operation, file: Path, size: int, parts_size: int, parts: list[Part],
              complete_url: str) -> None:

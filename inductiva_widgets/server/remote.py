@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter, deque
 
 import httpx
 from fastapi import HTTPException
@@ -14,6 +15,9 @@ from .store import Located, Store
 log = logging.getLogger("inductiva_widgets.server")
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 30.0  # seconds; also bounds the DNS look-up
+# Each running fetch holds a connection and a temp file: one key must not use them all up.
+MAX_FETCHES_PER_USER = 8
+KEPT_FAILURES = 50
 
 
 class RemoteFetcher:
@@ -22,7 +26,8 @@ class RemoteFetcher:
     def __init__(self, store: Store, allow_private: bool) -> None:
         self.store = store
         self.allow_private = allow_private
-        self.failures: dict[str, list[str]] = {}
+        self.failures: dict[str, deque[str]] = {}
+        self._running: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -67,10 +72,25 @@ class RemoteFetcher:
         raise HTTPException(422, f"could not fetch {url}: more than {MAX_REDIRECTS} redirects")
 
     async def start(self, url: str, user_id: str, loc: Located) -> None:
-        response = await self._open(url)
+        """Open `url` (422 if refused or failing) and stream it into `loc` in the background."""
+        if self._running[user_id] >= MAX_FETCHES_PER_USER:
+            raise HTTPException(
+                429, f"{MAX_FETCHES_PER_USER} fetches from URLs are already running for this "
+                "key; wait for one to finish", headers={"Retry-After": "5"})
+        self._running[user_id] += 1
+        try:
+            response = await self._open(url)
+        except BaseException:
+            self._done(user_id)
+            raise
         task = asyncio.create_task(self._save(response, user_id, loc))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _done(self, user_id: str) -> None:
+        self._running[user_id] -= 1
+        if self._running[user_id] <= 0:
+            del self._running[user_id]
 
     async def _save(self, response: httpx.Response, user_id: str, loc: Located) -> None:
         try:
@@ -81,8 +101,9 @@ class RemoteFetcher:
         except Exception as exc:  # the request already answered: record it for the user
             message = f"fetching {response.url} into {loc.storage_path} failed: {exc}"
             log.warning(message)
-            self.failures.setdefault(user_id, []).append(message)
+            self.failures.setdefault(user_id, deque(maxlen=KEPT_FAILURES)).append(message)
         finally:
+            self._done(user_id)
             await response.aclose()
 
     async def wait_idle(self) -> None:

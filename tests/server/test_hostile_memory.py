@@ -6,6 +6,7 @@ Real server process, real HTTP; the bound is read from the process's VmHWM (peak
 from __future__ import annotations
 
 import os
+import socket
 import struct
 import threading
 import time
@@ -175,3 +176,73 @@ def test_rss_after_all_attacks(proc):
     assert "Traceback" not in proc.log_text()
     with httpx.Client(base_url=proc.url, headers={"X-API-Key": OTHER_KEY}) as other:
         assert other.get("/storage/size").status_code == 200
+
+
+class _StallingSite:
+    """A loopback web server that answers headers and a few bytes, then stalls."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}/data.bin"
+        self._conns: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            self._conns.append(conn)
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 10)
+        self.release.wait(60)
+        conn.close()
+
+    def close(self) -> None:
+        self.release.set()
+        self._server.close()
+
+
+def test_background_fetches_and_exports_per_key_are_capped(tmp_path):
+    site = _StallingSite()
+    try:
+        with ServerProcess(tmp_path / "storage", "--allow-private-urls") as server, \
+                server.client() as api, server.client(OTHER_KEY) as other:
+            for i in range(8):
+                response = api.post("/storage/input_remote",
+                                    params={"url": site.url, "path": f"in/f{i}.bin"})
+                assert response.status_code == 200, response.text
+            response = api.post("/storage/input_remote",
+                                params={"url": site.url, "path": "in/f9.bin"})
+            assert "already running" in assert_clean_error(response, 429)["detail"]
+            assert response.headers["retry-after"]
+            # Another key is not affected.
+            response = other.post("/storage/input_remote",
+                                  params={"url": site.url, "path": "in/g.bin"})
+            assert response.status_code == 200
+            # Exports: queued ones hold their part lists, so a key may run only a few.
+            assert upload(api, "exp/file.bin", b"z" * 100).status_code == 200
+            body = {"path": "exp/file.bin", "parts_size": 5 << 20,
+                    "upload_parts": [{"part_number": 1, "part_url": site.url}],
+                    "complete_multipart_url": site.url}
+            statuses = [api.post("/storage/export_multipart", json=body).status_code
+                        for _ in range(6)]
+            assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429], statuses
+            assert other.post("/storage/export_multipart", json={
+                **body, "path": "missing.bin"}).status_code == 404
+            site.release.set()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # fetches end (short bodies), slots free up
+                response = api.post("/storage/input_remote",
+                                    params={"url": site.url, "path": "in/after.bin"})
+                if response.status_code != 429:
+                    break
+                time.sleep(0.2)
+            assert response.status_code in (200, 422), response.text
+    finally:
+        site.close()

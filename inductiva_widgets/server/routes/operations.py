@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from ..deps import State, User
-from ..exports import Part
+from ..exports import Part, TooBusy
 from ..netguard import ForbiddenUrl
 from .storage import Region, region_or_default
 
@@ -39,6 +39,8 @@ def export_multipart(state: State, user: User, body: MultipartExport,
                                            body.complete_multipart_url)
     except (ValueError, ForbiddenUrl) as exc:
         raise HTTPException(422, str(exc)) from None
+    except TooBusy as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": "10"}) from None
     return op.to_json()
 
 
