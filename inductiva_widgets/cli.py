@@ -12,6 +12,13 @@ MISSING_SERVER = (
 )
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inductiva-widgets",
@@ -32,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="let upload_from_url and exports reach private/loopback addresses")
     serve.add_argument("--public-url", default=None,
                        help="base URL put in signed URLs (default: the URL each request used)")
+    serve.add_argument("--max-connections", type=_positive, default=None, metavar="N",
+                       help="open connections at most (default: from the open-file limit)")
+    serve.add_argument("--max-uploads-per-key", type=_positive, default=None, metavar="N",
+                       help="uploads one key may run at once; more get 429 (default: 64)")
     from .lab import add_parser as add_lab
 
     add_lab(sub)
@@ -41,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     try:
         from .server.config import ServerConfig, default_root, user_id_for
+        from .server.limits import Limits
         from .server.runner import bind, serve_forever, url_of
     except ImportError:
         print(f"error: {MISSING_SERVER}", file=sys.stderr)
@@ -49,6 +61,9 @@ def serve(args: argparse.Namespace) -> int:
                           allow_private_urls=args.allow_private_urls,
                           public_url=args.public_url)
     config.ensure_secrets()
+    chosen = {"max_connections": args.max_connections,
+              "max_uploads_per_key": args.max_uploads_per_key}
+    limits = Limits(**{k: v for k, v in chosen.items() if v is not None})
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
@@ -72,7 +87,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  export INDUCTIVA_API_KEY={config.api_keys[0]}")
     print("Press Ctrl-C to stop.", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(config, sock)
+        serve_forever(config, sock, limits=limits)
     return 0
 
 

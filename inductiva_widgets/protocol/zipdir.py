@@ -9,18 +9,19 @@ per member are read, so a ZIP bomb costs no more than an honest archive. ZIP64 i
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 __all__ = [
     "BadZip",
+    "CentralDirectory",
     "MemberNotFound",
     "ZipListing",
     "ZipMember",
+    "MemberWalk",
     "find_member",
-    "folder_size",
-    "iter_members",
     "list_members",
     "member_data_offset",
     "normalize_folder",
@@ -80,9 +81,10 @@ class ZipMember:
 
 def read_central_directory(read_at: ReadAt, size: int, *,
                            max_directory: int = MAX_CENTRAL_DIRECTORY,
-                           pause: Callable[[], None] | None = None) -> list[ZipMember]:
+                           pause: Callable[[], None] | None = None) -> CentralDirectory:
     """Every member of the archive of `size` bytes, in central-directory order.
 
+    Every entry is checked here, so reading members later cannot fail.
     A central directory over `max_directory` bytes is refused (BadZip) before it is read.
     `pause` is called every few thousand entries, so a caller can let other threads run.
     """
@@ -119,14 +121,64 @@ def read_central_directory(read_at: ReadAt, size: int, *,
     directory = read_at(cd_offset + shift, cd_size) if cd_size else b""
     if len(directory) != cd_size:
         raise BadZip("corrupt ZIP archive: central directory is truncated")
-    members = []
-    for member in _parse_central(directory, shift, size):
-        members.append(member)
-        if pause is not None and len(members) % 2048 == 0:
+    starts = array("I")
+    pos = 0
+    while pos < len(directory):
+        starts.append(pos)
+        pos = _entry_end(directory, pos, shift, size)
+        if pause is not None and len(starts) % 2048 == 0:
             pause()
-    if len(members) != count:
-        raise BadZip(f"corrupt ZIP archive: {len(members)} entries, {count} declared")
-    return members
+    if len(starts) != count:
+        raise BadZip(f"corrupt ZIP archive: {len(starts)} entries, {count} declared")
+    return CentralDirectory(directory, starts, shift)
+
+
+class CentralDirectory(Sequence[ZipMember]):
+    """The members of an archive, kept as the raw central directory plus where each entry
+    starts: about a third of the memory of parsed members, which are built when read."""
+
+    def __init__(self, raw: bytes, starts: array, shift: int) -> None:
+        self._raw = raw
+        self._starts = starts
+        self._shift = shift
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, index):  # noqa: ANN001 - int or slice, as Sequence has it
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return _member_at(self._raw, self._starts[index], self._shift)
+
+    def __iter__(self) -> Iterator[ZipMember]:
+        raw, shift = self._raw, self._shift
+        for start in self._starts:
+            yield _member_at(raw, start, shift)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held, in bytes (roughly)."""
+        return len(self._raw) + self._starts.itemsize * len(self._starts)
+
+    def find(self, name: str) -> ZipMember:
+        """The file member called `name`, found by a byte search of the directory."""
+        for encoded in {name.encode("utf-8"), _cp437(name)} - {None}:
+            pos = self._raw.find(encoded)
+            while pos >= 0:
+                start = pos - _CENTRAL.size
+                if start >= 0 and self._raw[start : start + 4] == _CENTRAL_SIG:
+                    member = _member_at(self._raw, start, self._shift)
+                    if member.name == name and not member.is_dir:
+                        return member
+                pos = self._raw.find(encoded, pos + 1)
+        raise MemberNotFound(f"no file {name!r} in the archive")
+
+
+def _cp437(name: str) -> bytes | None:
+    try:
+        return name.encode("cp437")
+    except UnicodeEncodeError:
+        return None
 
 
 def _read_zip64_end(read_at: ReadAt, eocd_offset: int) -> tuple[int, int, int]:
@@ -147,37 +199,44 @@ def _read_zip64_end(read_at: ReadAt, eocd_offset: int) -> tuple[int, int, int]:
     return fields[7], fields[8], fields[9]
 
 
-def _parse_central(directory: bytes, shift: int, archive_size: int) -> Iterable[ZipMember]:
-    pos = 0
-    end = len(directory)
-    while pos < end:
-        if end - pos < _CENTRAL.size:
-            raise BadZip("corrupt ZIP archive: truncated central directory entry")
-        (sig, _, _, flags, method, dos_time, dos_date, crc, csize, usize,
-         name_len, extra_len, comment_len, _, _, _, offset) = _CENTRAL.unpack_from(directory, pos)
-        if sig != _CENTRAL_SIG:
-            raise BadZip("corrupt ZIP archive: bad central directory signature")
-        start = pos + _CENTRAL.size
-        raw_name = directory[start : start + name_len]
+def _entry_end(directory: bytes, pos: int, shift: int, archive_size: int) -> int:
+    """Check the central entry at `pos` and return where the next one starts."""
+    if len(directory) - pos < _CENTRAL.size:
+        raise BadZip("corrupt ZIP archive: truncated central directory entry")
+    fields = _CENTRAL.unpack_from(directory, pos)
+    if fields[0] != _CENTRAL_SIG:
+        raise BadZip("corrupt ZIP archive: bad central directory signature")
+    name_len, extra_len, comment_len, offset = fields[10], fields[11], fields[12], fields[16]
+    start = pos + _CENTRAL.size
+    end = start + name_len + extra_len + comment_len
+    if end > len(directory):
+        raise BadZip("corrupt ZIP archive: entry runs past the central directory")
+    if offset == 0xFFFFFFFF or fields[8] == 0xFFFFFFFF or fields[9] == 0xFFFFFFFF:
         extra = directory[start + name_len : start + name_len + extra_len]
-        pos = start + name_len + extra_len + comment_len
-        if pos > end:
-            raise BadZip("corrupt ZIP archive: entry runs past the central directory")
-        usize, csize, offset = _apply_zip64_extra(extra, usize, csize, offset)
-        offset += shift
-        if offset + _LOCAL.size > archive_size:
-            raise BadZip("corrupt ZIP archive: member header offset out of range")
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
-        yield ZipMember(
-            name=name,
-            size=usize,
-            compressed_size=csize,
-            compress_type=method,
-            header_offset=offset,
-            flags=flags,
-            crc=crc,
-            modified=_modified(extra, dos_date, dos_time),
-        )
+        _, _, offset = _apply_zip64_extra(extra, fields[9], fields[8], offset)
+    if offset + shift + _LOCAL.size > archive_size:
+        raise BadZip("corrupt ZIP archive: member header offset out of range")
+    return end
+
+
+def _member_at(directory: bytes, pos: int, shift: int) -> ZipMember:
+    """The member whose (already checked) central entry starts at `pos`."""
+    (_, _, _, flags, method, dos_time, dos_date, crc, csize, usize,
+     name_len, extra_len, _, _, _, _, offset) = _CENTRAL.unpack_from(directory, pos)
+    start = pos + _CENTRAL.size
+    raw_name = directory[start : start + name_len]
+    extra = directory[start + name_len : start + name_len + extra_len]
+    usize, csize, offset = _apply_zip64_extra(extra, usize, csize, offset)
+    return ZipMember(
+        name=raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace"),
+        size=usize,
+        compressed_size=csize,
+        compress_type=method,
+        header_offset=offset + shift,
+        flags=flags,
+        crc=crc,
+        modified=_modified(extra, dos_date, dos_time),
+    )
 
 
 def _apply_zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
@@ -247,50 +306,55 @@ def normalize_folder(folder: str) -> str:
     return folder + "/" if folder else ""
 
 
-def iter_members(members: Iterable[ZipMember], folder: str,
-                 recursive: bool) -> Iterator[tuple[str, ZipMember | None]]:
+class MemberWalk:
     """`(relative name, member)` under `folder` (a path inside the archive, `""` for the top).
 
     Non-recursive: files directly in the folder and its immediate sub-folders (named with a
     trailing `/`, `member` None), implied folders included. Recursive: every file beneath
     the folder, named by its path relative to it. Lazy, so a listing of a huge archive can
-    be streamed.
+    be streamed; `total_size` (uncompressed bytes of every file beneath the folder) is
+    complete once the walk has been iterated to its end.
     """
-    prefix = normalize_folder(folder)
-    seen_dirs: set[str] = set()
-    for member in members:
-        if not member.name.startswith(prefix) or member.name == prefix:
-            continue
-        rel = member.name[len(prefix) :]
-        if recursive:
+
+    def __init__(self, members: Iterable[ZipMember], folder: str, recursive: bool) -> None:
+        self._members = members
+        self._prefix = normalize_folder(folder)
+        self._recursive = recursive
+        self.total_size = 0
+
+    def __iter__(self) -> Iterator[tuple[str, ZipMember | None]]:
+        prefix, recursive = self._prefix, self._recursive
+        seen_dirs: set[str] = set()
+        for member in self._members:
+            if not member.name.startswith(prefix) or member.name == prefix:
+                continue
+            rel = member.name[len(prefix) :]
             if not member.is_dir:
+                self.total_size += member.size
+            if recursive:
+                if not member.is_dir:
+                    yield rel, member
+                continue
+            head, sep, _ = rel.partition("/")
+            if sep:
+                if head + "/" not in seen_dirs:
+                    seen_dirs.add(head + "/")
+                    yield head + "/", None
+            else:
                 yield rel, member
-            continue
-        head, sep, _ = rel.partition("/")
-        if sep:
-            if head + "/" not in seen_dirs:
-                seen_dirs.add(head + "/")
-                yield head + "/", None
-        else:
-            yield rel, member
-
-
-def folder_size(members: Iterable[ZipMember], folder: str) -> int:
-    """Uncompressed bytes of every file beneath `folder`."""
-    prefix = normalize_folder(folder)
-    return sum(m.size for m in members
-               if m.name.startswith(prefix) and m.name != prefix and not m.is_dir)
 
 
 def list_members(members: Iterable[ZipMember], folder: str, recursive: bool) -> ZipListing:
-    """`iter_members` collected, with the folder's total size."""
-    members = list(members)
-    return ZipListing(entries=list(iter_members(members, folder, recursive)),
-                      total_size=folder_size(members, folder))
+    """A `MemberWalk` collected, with the folder's total size."""
+    walk = MemberWalk(members, folder, recursive)
+    entries = list(walk)
+    return ZipListing(entries=entries, total_size=walk.total_size)
 
 
 def find_member(members: Iterable[ZipMember], name: str) -> ZipMember:
     """The file member called `name` (a path inside the archive)."""
+    if isinstance(members, CentralDirectory):
+        return members.find(name)
     for member in members:
         if member.name == name and not member.is_dir:
             return member

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
 from .config import KEY_PATTERN, ServerConfig
 from .exports import Operations
+from .limits import Limits
 from .remote import RemoteFetcher
 from .signing import UrlSigner
 from .store import Store
@@ -24,6 +25,9 @@ class ServerState:
     fetcher: RemoteFetcher
     zips: ZipCache
     accounts: dict[str, str]
+    # Signed-URL uploads in progress per user id, and how many one key may run at once.
+    uploads: dict[str, int] = field(default_factory=dict)
+    max_uploads_per_key: int = Limits.max_uploads_per_key
 
 
 def get_state(request: Request) -> ServerState:

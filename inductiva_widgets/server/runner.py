@@ -12,13 +12,24 @@ import uvicorn
 
 from .app import create_app
 from .config import ServerConfig
+from .limits import ConnectionGuard, GuardedListener, Limits, install_log_limits, raise_fd_limit
 
 
-def _uvicorn_config(app, log_level: str) -> uvicorn.Config:
-    # httptools is uvicorn's fast parser and has no small limit on the request line, which
-    # bulk signed-URL calls (~50 KB of query string) need.
-    return uvicorn.Config(app, http="httptools", log_level=log_level, access_log=False,
-                          timeout_keep_alive=30, lifespan="on")
+def _prepare(config: ServerConfig, sock: socket.socket, log_level: str,
+             limits: Limits | None) -> tuple[object, uvicorn.Server, socket.socket]:
+    """The app, a uvicorn server that applies `limits`, and the socket it listens on."""
+    limits = limits or Limits()
+    guard = ConnectionGuard(limits, raise_fd_limit())
+    app = create_app(config)
+    app.state.server.max_uploads_per_key = limits.max_uploads_per_key
+    # httptools is uvicorn's fast parser; the guard's subclass of its protocol adds the
+    # limits (URLs up to 64 KiB: bulk signed-URL calls send ~50 KB of query string).
+    uv_config = uvicorn.Config(app, http=guard.protocol_class(), log_level=log_level,
+                               access_log=False, timeout_keep_alive=30, lifespan="on",
+                               backlog=guard.backlog)
+    install_log_limits(limits.log_interval_s)  # after Config, which sets up logging
+    guard.log_limits()
+    return app, uvicorn.Server(uv_config), guard.listen_on(sock)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -26,7 +37,7 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP makes asyncio set TCP_NODELAY on accepted connections; without it
     # a kept-alive connection waits ~40 ms for delayed ACKs on every response.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = GuardedListener(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)
@@ -66,11 +77,9 @@ class RunningServer:
 
 
 def start_in_thread(config: ServerConfig, host: str = "127.0.0.1", port: int = 0,
-                    log_level: str = "warning") -> RunningServer:
+                    log_level: str = "warning", limits: Limits | None = None) -> RunningServer:
     """Start the server in a daemon thread and return once it answers."""
-    app = create_app(config)
-    sock = bind(host, port)
-    server = uvicorn.Server(_uvicorn_config(app, log_level))
+    app, server, sock = _prepare(config, bind(host, port), log_level, limits)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
                               name="inductiva-widgets-server", daemon=True)
     thread.start()
@@ -82,7 +91,8 @@ def start_in_thread(config: ServerConfig, host: str = "127.0.0.1", port: int = 0
     return RunningServer(url_of(sock), config, app, server, thread)
 
 
-def serve_forever(config: ServerConfig, sock: socket.socket, log_level: str = "info") -> None:
+def serve_forever(config: ServerConfig, sock: socket.socket, log_level: str = "info",
+                  limits: Limits | None = None) -> None:
     """Serve in the foreground on an already bound socket until Ctrl-C."""
-    server = uvicorn.Server(_uvicorn_config(create_app(config), log_level))
+    _, server, sock = _prepare(config, sock, log_level, limits)
     asyncio.run(server.serve(sockets=[sock]))

@@ -1,10 +1,12 @@
 """ZIP archives in the store: central directories cached by file identity, bounded in bytes.
 
 One key can upload archives whose central directories are huge; what that costs the server
-is bounded three ways: an archive with more than `max_members` members is refused (422,
-the user is told to download it instead); parsed directories are cached within a byte
-budget, not a count; and only one directory is parsed at a time, handing the interpreter to
-other threads every few thousand entries so that other users' requests keep flowing.
+is bounded four ways: an archive with more than `max_members` members, or a central
+directory over 32 MiB, is refused (422, the user is told to download it instead); a
+directory is kept as its raw bytes (members are built as they are read); directories are
+cached within a byte budget, not a count; and only one is read at a time, handing the
+interpreter to other threads every few thousand entries so that other users' requests keep
+flowing.
 """
 
 from __future__ import annotations
@@ -15,21 +17,26 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from ..protocol.zipdir import BadZip, ZipMember, member_data_offset, read_central_directory
+from ..protocol.zipdir import (
+    BadZip,
+    CentralDirectory,
+    ZipMember,
+    member_data_offset,
+    read_central_directory,
+)
 
-# A parsed member costs about 280 bytes plus its name (measured with tracemalloc).
-MEMBER_OVERHEAD = 300
-MAX_MEMBERS = 150_000
+# Directories are kept raw (about 100 bytes per member); members are built when read.
+MAX_MEMBERS = 200_000
 MAX_DIRECTORY = 32 * 1024 * 1024
-CACHE_BYTES = 96 * 1024 * 1024
+CACHE_BYTES = 64 * 1024 * 1024
 MAX_OFFSETS = 4096
 
 
 class _Archive:
-    def __init__(self, path: Path, members: list[ZipMember]) -> None:
+    def __init__(self, path: Path, members: CentralDirectory) -> None:
         self.path = path
         self.members = members
-        self.cost = sum(MEMBER_OVERHEAD + len(m.name) for m in members)
+        self.cost = members.nbytes
         self._offsets: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -93,7 +100,7 @@ class ZipCache:
                 self._items.move_to_end(key)
             return found
 
-    def _parse(self, path: Path, size: int) -> list[ZipMember]:
+    def _parse(self, path: Path, size: int) -> CentralDirectory:
         counted = 0
 
         def pause() -> None:

@@ -223,14 +223,19 @@ def read_member(path: str, member: str, region: str | None = None,
     """A ZIP member's bytes, fetched by byte range (the archive is never downloaded).
 
     `member` may omit a task archive's implied folder (`artifacts/` in output.zip,
-    `sim_dir/` in input.zip).
+    `sim_dir/` in input.zip). With `max_bytes`, only that much is inflated; a whole read
+    raises IntegrityError as soon as the member inflates past its declared size.
     """
     return _zipmembers.read_member(_c(client), path, member, region, max_bytes)
 
 
 def tail_member(path: str, member: str, lines: int = 20, region: str | None = None, *,
                 client: StorageClient | None = None) -> list[str]:
-    """The last `lines` lines of a text member such as `stdout.txt`."""
+    """The last `lines` lines of a text member such as `stdout.txt`.
+
+    At most the member's last max(1 MiB, lines x 16 KiB) bytes are kept in memory: a line
+    longer than that comes back cut to its end.
+    """
     return _zipmembers.tail_member(_c(client), path, member, lines, region)
 
 

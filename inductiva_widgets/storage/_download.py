@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -13,14 +16,16 @@ from urllib.parse import unquote, urlsplit
 from ..protocol.paths import InvalidPath, safe_member_path, split_zip_path
 from ._client import StorageClient
 from ._exceptions import (
+    IntegrityError,
     InvalidPathError,
     NotFoundError,
     StorageError,
     TransferError,
     UnsafeArchiveError,
 )
+from ._inflate import inflate_pieces
 from ._progress import CancelToken, ProgressArg, Tracker
-from ._transfers import DownloadJob, Stopper, get_file, part_path, run_parallel
+from ._transfers import CHUNK, DownloadJob, Stopper, get_file, part_path, run_parallel
 from ._upload import storage_path
 from ._zipmembers import iter_member, locate
 
@@ -157,6 +162,39 @@ def download_member(client: StorageClient, archive: str, member: str, local_dir:
     return target
 
 
+def _inflate_local(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A local archive's member in pieces of at most 1 MiB, CRC checked.
+
+    zipfile inflates a whole bzip2/lzma read at once (a bomb's GiBs), so it is only used
+    for the member list here.
+    """
+    if info.flag_bits & 0x1:
+        raise IntegrityError(f"{path.name}: {info.filename} is encrypted")
+    if info.compress_size == 0 and info.file_size == 0:
+        return
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise IntegrityError(f"{path.name}: no local header for {info.filename}")
+        name_len, extra_len = struct.unpack_from("<HH", header, 26)
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+
+        def raw() -> Iterator[bytes]:
+            left = info.compress_size
+            while left > 0 and (chunk := fh.read(min(CHUNK, left))):
+                left -= len(chunk)
+                yield chunk
+
+        crc = 0
+        for piece in inflate_pieces(info.compress_type, raw(), info.file_size,
+                                    info.filename):
+            crc = zlib.crc32(piece, crc)
+            yield piece
+        if crc != info.CRC:
+            raise IntegrityError(f"{path.name}: {info.filename} fails its CRC check")
+
+
 def extract_zip(path: Path) -> Path:
     """Unpack a downloaded archive into a folder of the same name, then delete it.
 
@@ -165,7 +203,11 @@ def extract_zip(path: Path) -> Path:
     anything is written: one that would land outside the folder refuses the whole archive.
     """
     target = path.with_suffix("")
-    with zipfile.ZipFile(path) as archive:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IntegrityError(f"{path.name} is not a readable ZIP archive: {exc}") from exc
+    with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         names = [i.filename for i in infos]
         strip = "artifacts/" if any(n.startswith("artifacts/") for n in names) else ""
@@ -186,8 +228,9 @@ def extract_zip(path: Path) -> Path:
             for info, destination in plan:
                 staged = staging / destination.relative_to(target)
                 staged.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(info) as src, open(staged, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1024 * 1024)
+                with open(staged, "wb") as dst:
+                    for piece in _inflate_local(path, info):
+                        dst.write(piece)
             if target.exists():
                 for _, destination in plan:
                     destination.parent.mkdir(parents=True, exist_ok=True)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import posixpath
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 
 import httpx
 
 from ._client import StorageClient
 from ._exceptions import IntegrityError, NotFoundError, TransferError, error_from_response
-from ._inflate import Inflater
+from ._inflate import PIECE, inflate_pieces
 from ._models import ZipFileInfo
 from ._progress import CancelToken, check_cancel
 
 CHUNK = 1024 * 1024
+# A tail keeps at most max(TAIL_MIN_WINDOW, lines * TAIL_LINE_BYTES) bytes of the member.
+TAIL_MIN_WINDOW = 1024 * 1024
+TAIL_LINE_BYTES = 16 * 1024
 # The seed's implied folder inside task archives.
 IMPLIED_PREFIX = {"output.zip": "artifacts/", "input.zip": "sim_dir/"}
 
@@ -110,78 +114,106 @@ def iter_raw(blobs: httpx.Client, url: str, start: int, end: int, retries: int,
             attempt += 1
 
 
+def _counting(raw: Iterator[bytes], on_raw: Callable[[int], None]) -> Iterator[bytes]:
+    for chunk in raw:
+        on_raw(len(chunk))
+        yield chunk
+
+
 def iter_member(client: StorageClient, member: Member, url: str | None = None,
-                cancel: CancelToken | None = None, on_raw=None) -> Iterator[bytes]:
-    """The member's uncompressed bytes, in chunks; the size is checked at the end."""
+                cancel: CancelToken | None = None, on_raw: Callable[[int], None] | None = None,
+                piece: int = PIECE) -> Iterator[bytes]:
+    """The member's uncompressed bytes in pieces of at most `piece` bytes.
+
+    Memory stays at one piece whatever the member inflates to; IntegrityError as soon as
+    the output passes the declared size, or at the end if it falls short.
+    """
     url = url or client.signed_urls([member.archive], "download")[0]
-    inflater = Inflater(member.info.compress_type or 0)
-    produced = 0
-    if member.compressed_size > 0:
-        for raw in iter_raw(client.blobs, url, member.range_start, member.range_end,
-                            client.retries, cancel):
-            if on_raw is not None:
-                on_raw(len(raw))
-            out = inflater.feed(raw)
-            produced += len(out)
-            if out:
-                yield out
-    tail = inflater.finish() if member.compressed_size > 0 else b""
-    produced += len(tail)
-    if tail:
-        yield tail
-    if member.info.size is not None and produced != member.info.size:
-        raise IntegrityError(f"{member.name}: inflated to {produced} bytes, the archive "
-                             f"says {member.info.size}")
+    if member.compressed_size <= 0:
+        if member.info.size:
+            raise IntegrityError(f"{member.name}: no data, the archive says "
+                                 f"{member.info.size} bytes")
+        return
+    raw = iter_raw(client.blobs, url, member.range_start, member.range_end, client.retries,
+                   cancel)
+    try:
+        yield from inflate_pieces(member.info.compress_type or 0,
+                                  raw if on_raw is None else _counting(raw, on_raw),
+                                  member.info.size, member.name, piece)
+    finally:
+        raw.close()
 
 
 def read_member(client: StorageClient, archive: str, member: str, region: str | None = None,
                 max_bytes: int | None = None) -> bytes:
-    """A member's bytes (the first `max_bytes` of them if given)."""
+    """A member's bytes (the first `max_bytes` of them if given).
+
+    Only what was asked for is inflated (plus at most one piece); a whole read stops with
+    IntegrityError once the output passes the member's declared size.
+    """
     located = locate(client, archive, member, region)
     url = client.signed_urls([archive], "download", region)[0]
+    if max_bytes is not None and max_bytes <= 0:
+        return b""
     if max_bytes is not None and located.info.compress_type == 0:
         end = min(located.range_end, located.range_start + max_bytes - 1)
         return b"".join(iter_raw(client.blobs, url, located.range_start, end,
                                  client.retries, None))
     parts, size = [], 0
-    stream = iter_member(client, located, url)
-    try:
+    piece = PIECE if max_bytes is None else min(PIECE, max_bytes)
+    with closing(iter_member(client, located, url, piece=piece)) as stream:
         for chunk in stream:
             parts.append(chunk)
             size += len(chunk)
             if max_bytes is not None and size >= max_bytes:
                 break
-    finally:
-        stream.close()
     data = b"".join(parts)
     return data if max_bytes is None else data[:max_bytes]
+
+
+def tail_window(lines: int) -> int:
+    """Bytes `tail_member` keeps at most: max(1 MiB, lines x 16 KiB)."""
+    return max(TAIL_MIN_WINDOW, lines * TAIL_LINE_BYTES)
+
+
+def _last_lines(data: bytes, lines: int, cut: bool) -> list[str]:
+    """The last `lines` lines of `data`; a first line cut by the window is dropped unless
+    it is all there is."""
+    found = data.split(b"\n")
+    if found[-1] == b"":
+        found.pop()
+    if cut and len(found) > 1:
+        found.pop(0)
+    kept = found[-lines:] if lines > 0 else []
+    return [line.rstrip(b"\r").decode("utf-8", "replace") for line in kept]
 
 
 def tail_member(client: StorageClient, archive: str, member: str, lines: int = 20,
                 region: str | None = None) -> list[str]:
     """The last `lines` lines of a text member.
 
-    A stored member is read from its end only; a compressed one must be inflated from its
-    start (the format allows nothing else) but only the last lines are kept in memory.
+    Only the member's last `tail_window(lines)` bytes, max(1 MiB, lines x 16 KiB), are
+    ever kept: a longer line comes back cut to its end. A stored member is read from its
+    end only; a compressed one must be inflated from its start (the format allows nothing
+    else), piece by piece.
     """
     located = locate(client, archive, member, region)
     url = client.signed_urls([archive], "download", region)[0]
+    cap = tail_window(lines)
     if located.info.compress_type == 0 and located.compressed_size > 0:
         window = 64 * 1024
         while True:
-            start = max(located.range_start, located.range_end + 1 - window)
+            start = max(located.range_start, located.range_end + 1 - min(window, cap))
             data = b"".join(iter_raw(client.blobs, url, start, located.range_end,
                                      client.retries, None))
-            found = data.splitlines()
-            if len(found) > lines or start == located.range_start:
-                return [line.decode("utf-8", "replace") for line in found[-lines:]]
+            cut = start > located.range_start
+            if data.count(b"\n") > lines or not cut or window >= cap:
+                return _last_lines(data, lines, cut)
             window *= 4
-    keep: list[bytes] = []
-    pending = b""
-    for chunk in iter_member(client, located, url):
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        keep = (keep + complete)[-lines:]
-    if pending:
-        keep = (keep + [pending])[-lines:]
-    return [line.rstrip(b"\r").decode("utf-8", "replace") for line in keep]
+    kept, produced = bytearray(), 0
+    for piece in iter_member(client, located, url):
+        kept += piece
+        produced += len(piece)
+        if len(kept) > cap:
+            del kept[: len(kept) - cap]
+    return _last_lines(bytes(kept), lines, produced > len(kept))

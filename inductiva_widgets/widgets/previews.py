@@ -17,7 +17,6 @@ import posixpath
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ import traitlets
 from .. import storage
 from ..storage import StorageClient, StorageError, ValidationError
 from ..storage._inflate import SUPPORTED_METHODS, Inflater
-from ..storage._zipmembers import IMPLIED_PREFIX, Member, iter_raw
+from ..storage._zipmembers import IMPLIED_PREFIX, Member, iter_member, iter_raw
 from ..storage._zipmembers import locate as locate_member
 from ._rpc import rpc
 
@@ -50,8 +49,9 @@ CSV_MAX_HEAD = 1024 * 1024  # read up to this much to find CSV_ROWS complete row
 IMAGE_CAP = 20 * 1024 * 1024  # images larger than this are not inlined
 HEX_BYTES = 512
 SNIFF_BYTES = 4096
-# A log's tail must inflate a compressed member from its start; above this, show its start.
+# A log's tail must inflate a compressed member from its start; above these, show its start.
 AUTO_TAIL_MAX_COMPRESSED = 32 * 1024 * 1024
+AUTO_TAIL_MAX_SIZE = 256 * 1024 * 1024  # declared; a lie is caught as soon as it is passed
 URL_TTL_S = 300.0  # signed URLs are reused this long (the server's live far longer)
 
 TEXT_EXTENSIONS = {
@@ -124,20 +124,20 @@ class _Cursor:
         return cls(member, Inflater(member.info.compress_type or 0), member.range_start, 0)
 
     def pump(self, client: StorageClient, url: str, need_out: int, meter: ByteMeter) -> None:
-        """Fetch raw windows until `need_out` more uncompressed bytes are buffered (or the end)."""
+        """Inflate until `need_out` bytes are buffered (or the end); never more than that."""
         size = self.member.info.size or 0
-        compressed = max(self.member.compressed_size, 1)
-        ratio = compressed / size if size else 1.0
-        while not self.finished and len(self.buffer) < need_out:
-            missing = need_out - len(self.buffer)
-            window = max(16 * 1024, int(missing * ratio * 1.1) + 8 * 1024)
-            end = min(self.member.range_end, self.raw_pos + window - 1)
+        ratio = max(self.member.compressed_size, 1) / size if size else 1.0
+
+        def more() -> bytes:  # the next raw window, sized from the ratio (capped: sizes lie)
+            window = max(16 * 1024, int((need_out - len(self.buffer)) * ratio * 1.1) + 8192)
+            end = min(self.member.range_end, self.raw_pos + min(window, 1024 * 1024) - 1)
             raw = _fetch(client, url, self.raw_pos, end, meter)
-            self.raw_pos = end + 1
-            out = self.inflater.feed(raw)
-            if self.raw_pos > self.member.range_end:
-                out += self.inflater.finish()
-                self.finished = True
+            self.raw_pos = max(self.raw_pos, end + 1)
+            return raw
+
+        while not self.finished and len(self.buffer) < need_out:
+            out = self.inflater.read(need_out - len(self.buffer), more)
+            self.finished = not out
             self.buffer += out
 
     def drop_before(self, offset: int) -> None:
@@ -249,38 +249,23 @@ def read_range(client: StorageClient, member: Member, offset: int, nbytes: int, 
             cursor.drop_before(offset)
             if cursor.out_pos >= offset or cursor.finished:
                 break
-            cursor.pump(client, url, offset - cursor.out_pos + 1, meter)
+            # skipped output goes 1 MiB at a time, whatever the offset
+            cursor.pump(client, url, min(offset - cursor.out_pos + 1, 1024 * 1024), meter)
         cursor.pump(client, url, nbytes, meter)
         return cursor.buffer[:nbytes]
 
 
-def _inflate_all(client: StorageClient, member: Member, url: str,
-                 meter: ByteMeter) -> Iterator[bytes]:
-    """Every uncompressed chunk of a member, counted, in raw windows of at most 1 MiB."""
-    inflater = Inflater(member.info.compress_type or 0)
-    position = member.range_start
-    while position <= member.range_end:
-        end = min(member.range_end, position + 1024 * 1024 - 1)
-        out = inflater.feed(_fetch(client, url, position, end, meter))
-        position = end + 1
-        if out:
-            yield out
-    tail = inflater.finish() if member.compressed_size > 0 else b""
-    if tail:
-        yield tail
-
-
 def read_all(client: StorageClient, member: Member, *, region: str | None = None,
              meter: ByteMeter | None = None, cache: PreviewCache | None = None) -> bytes:
-    """A whole member's bytes (only its own raw bytes are fetched)."""
-    meter = meter if meter is not None else ByteMeter()
+    """A whole member's bytes (only its own raw bytes are fetched).
+
+    IntegrityError as soon as the output passes the declared size: a lying header cannot
+    make it inflate on.
+    """
     if member.compressed_size <= 0:
         return b""
-    data = b"".join(_inflate_all(client, member, _url(client, member, region, cache), meter))
-    if member.info.size is not None and len(data) != member.info.size:
-        raise storage.IntegrityError(f"{member.name}: inflated to {len(data)} bytes, the "
-                                     f"archive says {member.info.size}")
-    return data
+    return b"".join(iter_member(client, member, _url(client, member, region, cache),
+                                on_raw=meter))
 
 
 def read_tail(client: StorageClient, member: Member, lines: int = TAIL_LINES, *,
@@ -289,7 +274,7 @@ def read_tail(client: StorageClient, member: Member, lines: int = TAIL_LINES, *,
     """The last `lines` lines (at most TAIL_KEEP bytes) and the offset where they start.
 
     A stored member is read from its end only; a compressed one is inflated from its start
-    (the format allows nothing else), keeping only the end in memory.
+    (the format allows nothing else) piece by piece, keeping only TAIL_KEEP bytes.
     """
     meter = meter if meter is not None else ByteMeter()
     size = member.info.size or 0
@@ -306,7 +291,7 @@ def read_tail(client: StorageClient, member: Member, lines: int = TAIL_LINES, *,
                 return _last_lines(data, lines, at_start, start - member.range_start)
             window *= 4
     kept, produced = b"", 0
-    for chunk in _inflate_all(client, member, url, meter):
+    for chunk in iter_member(client, member, url, on_raw=meter):
         produced += len(chunk)
         kept = (kept + chunk)[-TAIL_KEEP:]
     return _last_lines(kept, lines, len(kept) == produced, produced - len(kept))
@@ -556,11 +541,11 @@ def preview_member(client: StorageClient, archive: str, member: str | Member,
         is_log = kind == "log"
         if mode == "auto":
             mode = "tail" if is_log else "head"
-            if is_log and info.compress_type and located.compressed_size > AUTO_TAIL_MAX_COMPRESSED:
+            heavy = located.compressed_size > AUTO_TAIL_MAX_COMPRESSED or size > AUTO_TAIL_MAX_SIZE
+            if is_log and info.compress_type and heavy:
                 mode = "head"
                 reply["note"] = ("Showing the start: the end of a compressed member can only "
-                                 "be reached by reading all of it "
-                                 f"({located.compressed_size:,} bytes).")
+                                 f"be reached by reading all of it ({size:,} bytes).")
         reply.update(_text(client, located, archive, mode, offset, region, meter, cache,
                            sniffed))
         reply["log"] = is_log

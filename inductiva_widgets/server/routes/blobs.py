@@ -19,6 +19,7 @@ from ..store import DiskFull, Located
 
 router = APIRouter(tags=["signed urls"])
 SMALL_FILE = 256 * 1024
+UPLOAD_RETRY_AFTER_S = 2
 
 
 class LargeFileResponse(FileResponse):
@@ -77,6 +78,15 @@ async def upload(request: Request):
     expected = int(declared) if declared and declared.isdigit() else None
     if expected is not None and expected > shutil.disk_usage(state.store.tmp_dir).free:
         raise DiskFull(f"the server's disk has no room for {expected} bytes; nothing was written")
+    # Each upload holds a connection and an open file until its body ends: one key may not
+    # take them all. Counted on the event loop thread, so no lock.
+    user, active = grant.user_id, state.uploads.get(grant.user_id, 0)
+    if active >= state.max_uploads_per_key:
+        return JSONResponse(
+            {"detail": f"too many uploads in progress for this key ({active}, the limit is "
+                       f"{state.max_uploads_per_key}); retry this one when some have finished"},
+            429, headers={"Retry-After": str(UPLOAD_RETRY_AFTER_S)})
+    state.uploads[user] = active + 1
     received = 0
     try:
         with state.store.writer(grant.user_id, loc) as fh:
@@ -90,6 +100,11 @@ async def upload(request: Request):
     except ClientDisconnect:
         # The connection is gone; the partial bytes were dropped with the temp file.
         return JSONResponse({"detail": "upload interrupted; nothing was written"}, 400)
+    finally:
+        if state.uploads[user] > 1:
+            state.uploads[user] -= 1
+        else:
+            del state.uploads[user]
     return JSONResponse({}, 200)
 
 

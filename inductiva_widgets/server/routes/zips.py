@@ -14,10 +14,9 @@ from fastapi.responses import StreamingResponse
 from ...protocol.zipdir import (
     BadZip,
     MemberNotFound,
+    MemberWalk,
     ZipMember,
     find_member,
-    folder_size,
-    iter_members,
     normalize_folder,
 )
 from ..deps import State, User
@@ -65,11 +64,11 @@ def zip_contents(state: State, user: User, path: str, zip_relative_path: str = "
     memory, not the whole answer.
     """
     archive = _archive(state, user, path, region)
-    entries = iter_members(archive.members, zip_relative_path, recursive)
+    walk = MemberWalk(archive.members, zip_relative_path, recursive)
+    entries = iter(walk)
     first = next(entries, None)
     if first is None and normalize_folder(zip_relative_path):
         raise HTTPException(404, f"no folder {zip_relative_path!r} in the archive {path}")
-    total = folder_size(archive.members, zip_relative_path)
 
     def body() -> Iterator[bytes]:
         # Opened here, not before: a generator that never starts never runs its `finally`.
@@ -82,7 +81,8 @@ def zip_contents(state: State, user: User, path: str, zip_relative_path: str = "
                 text = ",".join(json.dumps(_entry(archive, fd, n, m)) for n, m in batch)
                 yield (sep + text).encode()
                 sep = ","
-            yield f'],"size":{total}}}'.encode()
+            # Last, so that it is counted by the same single pass over the members.
+            yield f'],"size":{walk.total_size}}}'.encode()
         finally:
             os.close(fd)
 
