@@ -38,11 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-private-urls", action="store_true",
                        help="let upload_from_url and exports reach private/loopback addresses")
     serve.add_argument("--public-url", default=None,
-                       help="base URL put in signed URLs (default: the URL each request used)")
+                       help="base URL put in signed URLs (default: the address the server "
+                       "answers on; never the request's Host header)")
     serve.add_argument("--max-connections", type=_positive, default=None, metavar="N",
                        help="open connections at most (default: from the open-file limit)")
     serve.add_argument("--max-uploads-per-key", type=_positive, default=None, metavar="N",
                        help="uploads one key may run at once; more get 429 (default: 64)")
+    serve.add_argument("--max-downloads-per-key", type=_positive, default=None, metavar="N",
+                       help="downloads one key may run at once; more get 429 (default: 64)")
     from .lab import add_parser as add_lab
 
     add_lab(sub)
@@ -62,7 +65,8 @@ def serve(args: argparse.Namespace) -> int:
                           public_url=args.public_url)
     config.ensure_secrets()
     chosen = {"max_connections": args.max_connections,
-              "max_uploads_per_key": args.max_uploads_per_key}
+              "max_uploads_per_key": args.max_uploads_per_key,
+              "max_downloads_per_key": args.max_downloads_per_key}
     limits = Limits(**{k: v for k, v in chosen.items() if v is not None})
     try:
         sock = bind(args.host, args.port)

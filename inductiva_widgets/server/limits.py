@@ -57,6 +57,7 @@ class Limits:
     max_connections: int | None = None
     # The project's client uploads 8 files at a time, a few dozen on slow links.
     max_uploads_per_key: int = 64
+    max_downloads_per_key: int = 64
     # After refusing a request, keep reading (and dropping) for this long so that the client
     # reads the answer instead of a connection reset.
     linger_s: float = 1.0

@@ -21,7 +21,8 @@ def _prepare(config: ServerConfig, sock: socket.socket, log_level: str,
     limits = limits or Limits()
     guard = ConnectionGuard(limits, raise_fd_limit())
     app = create_app(config)
-    app.state.server.max_uploads_per_key = limits.max_uploads_per_key
+    app.state.server.uploads.limit = limits.max_uploads_per_key
+    app.state.server.downloads.limit = limits.max_downloads_per_key
     # httptools is uvicorn's fast parser; the guard's subclass of its protocol adds the
     # limits (URLs up to 64 KiB: bulk signed-URL calls send ~50 KB of query string).
     uv_config = uvicorn.Config(app, http=guard.protocol_class(), log_level=log_level,

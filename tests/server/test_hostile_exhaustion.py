@@ -435,6 +435,45 @@ def test_concurrent_uploads_per_key_are_capped_with_429(start):
     sock.close()
 
 
+@pytest.mark.timeout(60)
+def test_concurrent_downloads_per_key_are_capped_and_a_stalled_reader_holds_its_slot(start):
+    server = start(max_downloads_per_key=3)
+    folder = server.root / "users" / user_id_for(KEY) / "europe-west1" / "big"
+    folder.mkdir(parents=True)
+    with open(folder / "sparse.bin", "wb") as fh:  # 256 MiB of size, no disk blocks
+        fh.truncate(256 << 20)
+    with server.client() as api:
+        url = api.get("/storage/signed-urls", params={
+            "paths": ["big/sparse.bin"], "operation": "download"}).json()[0]
+    target = urlsplit(url)
+    request = (f"GET {target.path}?{target.query} HTTP/1.1\r\nHost: x\r\n\r\n").encode()
+    held = []
+    for _ in range(3):  # readers that never read: the server's sends stall
+        sock = server.connect()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(request)
+        held.append(sock)
+    time.sleep(0.5)
+    over = server.connect()
+    over.sendall(request)
+    status, headers, body = read_response(over)
+    assert status == 429, (status, body[:200])
+    assert "downloads" in json.loads(body)["detail"] and int(headers["retry-after"]) > 0
+    over.close()
+    assert server.peak_rss_mb() < 150
+    for sock in held:  # gone readers give their slots back
+        sock.close()
+    deadline = time.monotonic() + 10
+    while True:
+        with httpx.Client(timeout=10) as raw, raw.stream(
+                "GET", url, headers={"Range": "bytes=0-1023"}) as response:
+            if response.status_code == 206:
+                assert len(response.read()) == 1024
+                break
+        assert response.status_code == 429 and time.monotonic() < deadline
+        time.sleep(0.1)
+
+
 # -- out of descriptors -------------------------------------------------------------------
 
 @pytest.mark.timeout(90)

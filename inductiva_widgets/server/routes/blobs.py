@@ -13,13 +13,13 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
-from ..deps import ServerState
+from ..deps import ServerState, TransferSlots
 from ..signing import BadSignature, Grant, UrlSigner
 from ..store import DiskFull, Located
 
 router = APIRouter(tags=["signed urls"])
 SMALL_FILE = 256 * 1024
-UPLOAD_RETRY_AFTER_S = 2
+RETRY_AFTER_S = 2
 
 
 class LargeFileResponse(FileResponse):
@@ -36,11 +36,44 @@ def _authorize(state: ServerState, request: Request, path: str) -> tuple[Grant, 
     return grant, state.store.locate(grant.user_id, grant.region, path, allow_root=False)
 
 
+def _too_many(slots: TransferSlots, user_id: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"too many {slots.what} in progress for this key ({slots.active(user_id)}, "
+                   f"the limit is {slots.limit}); retry this one when some have finished"},
+        429, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+class _GivesBack:
+    """A response that gives its transfer slot back once sent, or abandoned."""
+
+    def __init__(self, response: Response, slots: TransferSlots, user_id: str) -> None:
+        self.response, self.slots, self.user_id = response, slots, user_id
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await self.response(scope, receive, send)
+        finally:
+            self.slots.give_back(self.user_id)
+
+
 async def download(request: Request):
     path, state = request.path_params["path"], request.app.state.server
     # A signature check and a few stats: cheaper inline than a hop to the thread pool,
     # which matters when a thousand small files are fetched.
-    _, loc = _authorize(state, request, path)
+    grant, loc = _authorize(state, request, path)
+    if not state.downloads.take(grant.user_id):
+        return _too_many(state.downloads, grant.user_id)
+    try:
+        response = _file_response(request, loc)
+    except BaseException:
+        state.downloads.give_back(grant.user_id)
+        raise
+    # The slot is held until the bytes are sent: a client that stops reading holds it.
+    return _GivesBack(response, state.downloads, grant.user_id)
+
+
+def _file_response(request: Request, loc: Located) -> Response:
+    state = request.app.state.server
     fs_path = state.store.file(loc)
     size = fs_path.stat().st_size
     header = request.headers.get("range")
@@ -78,15 +111,9 @@ async def upload(request: Request):
     expected = int(declared) if declared and declared.isdigit() else None
     if expected is not None and expected > shutil.disk_usage(state.store.tmp_dir).free:
         raise DiskFull(f"the server's disk has no room for {expected} bytes; nothing was written")
-    # Each upload holds a connection and an open file until its body ends: one key may not
-    # take them all. Counted on the event loop thread, so no lock.
-    user, active = grant.user_id, state.uploads.get(grant.user_id, 0)
-    if active >= state.max_uploads_per_key:
-        return JSONResponse(
-            {"detail": f"too many uploads in progress for this key ({active}, the limit is "
-                       f"{state.max_uploads_per_key}); retry this one when some have finished"},
-            429, headers={"Retry-After": str(UPLOAD_RETRY_AFTER_S)})
-    state.uploads[user] = active + 1
+    user = grant.user_id
+    if not state.uploads.take(user):
+        return _too_many(state.uploads, user)
     received = 0
     try:
         with state.store.writer(grant.user_id, loc) as fh:
@@ -101,10 +128,7 @@ async def upload(request: Request):
         # The connection is gone; the partial bytes were dropped with the temp file.
         return JSONResponse({"detail": "upload interrupted; nothing was written"}, 400)
     finally:
-        if state.uploads[user] > 1:
-            state.uploads[user] -= 1
-        else:
-            del state.uploads[user]
+        state.uploads.give_back(user)
     return JSONResponse({}, 200)
 
 
