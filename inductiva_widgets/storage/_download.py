@@ -120,8 +120,11 @@ def download_path(client: StorageClient, remote_path: str, local_dir: str | os.P
         folder.mkdir(parents=True, exist_ok=True)
     tracker = Tracker(progress, len(jobs), total, f"Downloading {base}")
     try:
+        def size_of(remote: str) -> int | None:
+            return _known_sizes(client, [remote], region).get(remote)
+
         run_parallel(jobs, lambda job, stop: get_file(client.blobs, job, tracker, stop,
-                                                      client.retries),
+                                                      client.retries, size_of),
                      client.concurrency, cancel)
         if tracker.state.bytes_total is None:
             tracker.set_total(tracker.state.bytes_done)

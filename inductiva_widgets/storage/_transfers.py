@@ -154,12 +154,15 @@ def _total_from(response: httpx.Response) -> int | None:
 
 
 def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: Stopper,
-             retries: int) -> Path:
+             retries: int, size_of: Callable[[str], int | None] | None = None) -> Path:
     """Download one file to `.part`, resuming after breaks, then rename it into place.
 
     The caller creates the parent folders (once per folder, not once per file).
+    `size_of(remote)` is asked for the file's size when the server sends a body without a
+    length and no listing gave it: the download never writes more than that.
     """
     part = part_path(job.local)
+    known_size = job.size
     try:
         have = part.stat().st_size
     except FileNotFoundError:
@@ -174,7 +177,7 @@ def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: S
                 with blobs.stream("GET", job.url, headers=headers) as response:
                     if response.status_code == 416 and have:
                         # Nothing past what we have: complete if the size agrees, else stale.
-                        if job.size != have:
+                        if known_size != have:
                             part.unlink()
                             tracker.add_bytes(-have)
                             have = 0
@@ -190,12 +193,23 @@ def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: S
                             tracker.add_bytes(-have)  # the server ignored Range: start over
                             have = 0
                         total = _total_from(response)
+                        # A body without a length stops where the listing says the file
+                        # ends: a server streaming forever must not fill the disk.
+                        if total is None and known_size is None and size_of is not None:
+                            known_size = size_of(job.remote)
+                        limit = total if total is not None else known_size
+                        if limit is None:
+                            raise IntegrityError(
+                                f"{job.remote}: the server sent no length and the listing "
+                                "does not show the file; refusing an unbounded download")
                         with open(part, "ab" if have else "wb") as fh:
                             for chunk in response.iter_bytes():
                                 stopper.check()
                                 fh.write(chunk)
                                 have += len(chunk)
                                 tracker.add_bytes(len(chunk), job.remote)
+                                if limit is not None and have > limit:
+                                    break
             except httpx.TransportError as exc:
                 if attempt < retries:
                     time.sleep(_backoff(attempt))
@@ -203,7 +217,7 @@ def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: S
                     continue
                 raise TransferError(f"downloading {job.remote} failed after {attempt + 1} "
                                     f"attempts: {exc}; run it again to resume") from exc
-            expected = total if total is not None else job.size
+            expected = total if total is not None else known_size
             if expected is not None and have != expected:
                 if have > expected:
                     part.unlink(missing_ok=True)
