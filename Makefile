@@ -47,5 +47,6 @@ lint: install-test
 
 bench: install-test inductiva-client
 	$(PY) benchmarks/server_listing.py
+	$(PY) benchmarks/server_under_attack.py
 	$(PY) benchmarks/transfers.py
 	$(PY) benchmarks/widget_transfers.py
