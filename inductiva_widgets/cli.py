@@ -75,7 +75,7 @@ def serve(args: argparse.Namespace) -> int:
               "try another --port (0 picks a free one)", file=sys.stderr)
         return 2
     if args.demo:
-        from .server.demo import seed_demo
+        from .demo import seed_demo
 
         region_root = config.root / "users" / user_id_for(config.api_keys[0]) / config.regions[0]
         created = seed_demo(region_root)

@@ -38,8 +38,8 @@ def workspace(root: Path, fresh: bool) -> Path:
 
 
 def _seed(config, fresh: bool) -> list[str]:
+    from .demo import seed_demo
     from .server.config import user_id_for
-    from .server.demo import seed_demo
 
     user_root = config.root / "users" / user_id_for(config.api_keys[0])
     if fresh and user_root.exists():

@@ -12,14 +12,13 @@ when called.
 
 from __future__ import annotations
 
-import logging
 import posixpath
 import threading
 import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _download, _export, _listing, _upload, _zipmembers
+from . import _download, _export, _listing, _printed, _upload, _zipmembers, paths
 from ._client import DEFAULT_API_URL, StorageClient
 from ._exceptions import (
     APIError,
@@ -29,6 +28,7 @@ from ._exceptions import (
     ExportError,
     IntegrityError,
     InvalidPathError,
+    MemberNotFoundError,
     NotFoundError,
     PermissionDenied,
     ServerError,
@@ -38,8 +38,10 @@ from ._exceptions import (
     UnsafeArchiveError,
     ValidationError,
 )
+from ._feedback import log
 from ._models import (
     ExportDestination,
+    OperationStatus,
     StorageOperation,
     ZipArchiveInfo,
     ZipFileInfo,
@@ -54,19 +56,18 @@ __all__ = [
     # the seed's API
     "copy", "download", "export", "export_to_aws_s3", "get_file_range", "get_signed_urls",
     "get_space_used", "get_zip_contents", "listdir", "multipart_upload", "remove", "upload",
-    "upload_from_url", "ExportDestination", "StorageOperation", "ZipArchiveInfo",
+    "upload_from_url", "ExportDestination", "OperationStatus", "StorageOperation", "ZipArchiveInfo",
     "ZipFileInfo", "ZipFileRange",
     # additions
     "DEFAULT_API_URL", "CancelToken", "StorageClient", "TransferProgress", "default_client",
     "find", "listdir_df", "read_member", "set_default_client", "stat", "tail_member",
     # errors
     "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "ExportError",
-    "IntegrityError", "InvalidPathError", "NotFoundError", "PermissionDenied", "ServerError",
-    "StorageError", "TransferCancelled", "TransferError", "UnsafeArchiveError",
-    "ValidationError",
+    "IntegrityError", "InvalidPathError", "MemberNotFoundError", "NotFoundError",
+    "PermissionDenied", "ServerError", "StorageError", "TransferCancelled", "TransferError",
+    "UnsafeArchiveError", "ValidationError",
 ]
 
-log = logging.getLogger("inductiva_widgets.storage")
 _default: StorageClient | None = None
 _default_lock = threading.Lock()
 
@@ -96,17 +97,21 @@ def listdir(path: str = "/", region: str | None = None, max_results: int | None 
             sort_order: Literal["asc", "desc"] = "desc", recursive: bool = False,
             print_results: bool = True, *, client: StorageClient | None = None
             ) -> list[dict[str, Any]]:
-    """List a storage folder; prints a table unless `print_results=False`.
+    """List a storage folder and print it as `inductiva.storage.listdir` does.
 
-    Returns a list of dicts with name, size (bytes), creation_time, provider, region and
-    is_directory. `max_results=None` returns every entry; `recursive=True` computes folder
-    sizes (it is not a flat listing).
+    Returns a list of dicts with the reference's keys: name, size (bytes, a float; None
+    when empty), creation_time, provider and region. `max_results` of None or 0 returns
+    every entry; `recursive=True` computes folder sizes (it is not a flat listing).
     """
     c = _c(client)
-    rows = _listing.entries(c, path, region, max_results, order_by, sort_order, recursive)
+    contents, available = _listing.collect(c, path, region, max_results or None, order_by,
+                                           sort_order, recursive)
+    rows = _listing.seed_rows(contents)
     if print_results:
-        print(_listing.table(rows))
-        print(f"Listed {len(rows)} item(s), ordered by {order_by} ({sort_order}).")
+        print(_printed.contents_table(rows))
+        shown_region = region or (rows[0]["region"] if rows else None)
+        for line in _printed.listing_summary(len(rows), order_by, shown_region, available):
+            print(line)
         _print_size_and_cost(c)
     return rows
 
@@ -138,15 +143,14 @@ def find(query: str, path: str = "/", region: str | None = None,
 
 def _print_size_and_cost(client: StorageClient) -> int:
     used = client.storage_size()
-    cost = client.storage_cost()
-    print(f"Total storage size used: {_listing.format_size(used)}")
-    print(f"Estimated monthly cost: {cost.get('estimated_monthly_cost', 0):.4f} "
-          f"{cost.get('currency') or 'USD'}")
+    cost = client.storage_cost().get("estimated_monthly_cost") or 0.0
+    for line in _printed.size_and_cost(used, cost):
+        print(line)
     return used
 
 
 def get_space_used(*, client: StorageClient | None = None) -> float:
-    """Returns the occupied storage size in GB (GiB, rounded to 3 decimals) and prints it."""
+    """Prints the storage used and its monthly cost; returns the size in GiB (3 decimals)."""
     used = _print_size_and_cost(_c(client))
     return round(used / 1024**3, 3)
 
@@ -179,8 +183,8 @@ def download(remote_path: str, local_dir: str = "", decompress: bool = True,
 def copy(source: str, target: str, region: str | None = None, *,
          client: StorageClient | None = None) -> None:
     """Copy a file or folder to a target path, server-side."""
-    _c(client).copy(_upload.storage_path(source, allow_root=False),
-                    _upload.storage_path(target, allow_root=False)
+    _c(client).copy(paths.normalize(source, allow_root=False),
+                    paths.normalize(target, allow_root=False)
                     + ("/" if target.endswith("/") else ""), region)
     log.info("Copied %s to %s successfully.", source, target)
 
@@ -188,9 +192,12 @@ def copy(source: str, target: str, region: str | None = None, *,
 def remove(remote_path: str, region: str | None = None, *,
            client: StorageClient | None = None) -> None:
     """Remove a file or a folder (and everything in it)."""
-    path = _upload.storage_path(remote_path, allow_root=False)
+    path = paths.normalize(remote_path, allow_root=False)
+    log.info("Removing '%s' from remote storage...", remote_path)
     _c(client).delete(path if "/" in path else path + "/", region)
-    log.info("Successfully removed '%s' from remote storage.", remote_path)
+    # The reference names it as sent: with a `/` added to a top-level folder.
+    shown = remote_path if "/" in remote_path else remote_path + "/"
+    log.info("Successfully removed '%s' from remote storage.", shown)
 
 
 def get_signed_urls(paths: list[str], operation: Literal["upload", "download"],
@@ -251,9 +258,10 @@ def upload_from_url(url: str, remote_dir: str, file_name: str | None = None,
         file_name = urllib.parse.unquote(urllib.parse.urlparse(url).path.split("/")[-1])
     if not file_name:
         raise InvalidPathError(f"cannot derive a file name from {url!r}; pass file_name")
-    target = _upload.storage_path(posixpath.join(remote_dir, file_name), allow_root=False)
+    target = paths.normalize(posixpath.join(remote_dir, file_name), allow_root=False)
     _c(client).input_remote(url, target, region)
-    log.info("File is being uploaded to %s.", target)
+    log.info("File is being uploaded...")
+    log.info("You can use 'inductiva storage ls' to check the status.")
     return target
 
 

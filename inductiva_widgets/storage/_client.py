@@ -126,19 +126,25 @@ class StorageClient:
                          page=page, per_page=per_page, recursive=str(recursive).lower(),
                          path_filter=path_filter, region=region)
 
-    def iter_contents(self, path: str = "/", *, max_results: int | None = None,
-                      **options: Any) -> Iterator[dict[str, Any]]:
-        """Every entry of a folder, page after page, up to `max_results`."""
+    def pages(self, path: str = "/", *, max_results: int | None = None,
+              **options: Any) -> Iterator[dict[str, Any]]:
+        """A folder's listing replies, page after page, `contents` cut at `max_results`."""
         left = max_results if max_results is not None else float("inf")
         page = 1
         while left > 0:
             listing = self.list_contents(path, page=page, per_page=100, **options)
             contents = listing["contents"]
-            yield from contents[: int(min(left, len(contents)))]
+            yield {**listing, "contents": contents[: int(min(left, len(contents)))]}
             left -= len(contents)
             if len(contents) < 100 or page * 100 >= listing["total_files"]:
                 return
             page += 1
+
+    def iter_contents(self, path: str = "/", *, max_results: int | None = None,
+                      **options: Any) -> Iterator[dict[str, Any]]:
+        """Every entry of a folder, page after page, up to `max_results`."""
+        for listing in self.pages(path, max_results=max_results, **options):
+            yield from listing["contents"]
 
     def signed_urls(self, paths: list[str], operation: str,
                     region: str | None = None) -> list[str]:

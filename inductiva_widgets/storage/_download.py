@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..protocol.paths import InvalidPath, safe_member_path, split_zip_path
+from . import paths
 from ._client import StorageClient
 from ._exceptions import (
     IntegrityError,
@@ -23,10 +23,10 @@ from ._exceptions import (
     TransferError,
     UnsafeArchiveError,
 )
+from ._feedback import log
 from ._inflate import inflate_pieces
 from ._progress import CancelToken, ProgressArg, Tracker
 from ._transfers import CHUNK, DownloadJob, Stopper, get_file, part_path, run_parallel
-from ._upload import storage_path
 from ._zipmembers import iter_member, locate
 
 # Beyond this many distinct folders, sizes are learnt from the downloads themselves.
@@ -45,10 +45,10 @@ def storage_path_from_url(url: str, base: str) -> str:
     raise TransferError(f"the signed URL for {base!r} does not name it: {url[:120]}")
 
 
-def _known_sizes(client: StorageClient, paths: list[str], region: str | None
+def _known_sizes(client: StorageClient, remotes: list[str], region: str | None
                  ) -> dict[str, int]:
-    """Sizes of `paths` from listings of their folders (a few calls, not one per file)."""
-    folders = sorted({posixpath.dirname(p) for p in paths})
+    """Sizes of `remotes` from listings of their folders (a few calls, not one per file)."""
+    folders = sorted({posixpath.dirname(p) for p in remotes})
     if len(folders) > MAX_SIZE_LISTINGS:
         return {}
 
@@ -69,24 +69,14 @@ def _known_sizes(client: StorageClient, paths: list[str], region: str | None
     return sizes
 
 
-def _local_target(local_dir: Path, remote: str) -> Path:
-    try:
-        return local_dir.joinpath(*safe_member_path(remote))
-    except InvalidPath as exc:
-        raise UnsafeArchiveError(f"refusing to write {remote!r} outside {local_dir}") from exc
-
-
 def local_path(local_dir: str | os.PathLike, remote_path: str, decompress: bool = True) -> Path:
     """Where `download(remote_path, local_dir, decompress)` puts its result."""
     local = Path(local_dir or ".")
-    try:
-        member = split_zip_path(remote_path)
-    except InvalidPath as exc:
-        raise InvalidPathError(f"invalid path: {exc.reason} ({remote_path!r})") from None
+    member = paths.split_member(remote_path)
     if member is not None:
         archive, name = member
-        return _local_target(local, f"{archive[: -len('.zip')]}/{name.strip('/')}")
-    target = _local_target(local, storage_path(remote_path, allow_root=False))
+        return paths.local_target(local, f"{archive[: -len('.zip')]}/{name.strip('/')}")
+    target = paths.local_target(local, paths.normalize(remote_path, allow_root=False))
     return target.with_suffix("") if decompress and target.suffix.lower() == ".zip" else target
 
 
@@ -96,14 +86,13 @@ def download_path(client: StorageClient, remote_path: str, local_dir: str | os.P
                   ) -> list[Path]:
     """Download a file, a folder, or `<archive>.zip/<member>`; returns the local files."""
     local = Path(local_dir or ".")
-    try:
-        member = split_zip_path(remote_path)
-    except InvalidPath as exc:
-        raise InvalidPathError(f"invalid path: {exc.reason} ({remote_path!r})") from None
+    member = paths.split_member(remote_path)
     if member is not None:
-        return [download_member(client, *member, local, region, progress=progress,
-                                cancel=cancel)]
-    base = storage_path(remote_path, allow_root=False)
+        written = [download_member(client, *member, local, region, progress=progress,
+                                   cancel=cancel)]
+        _say_downloaded(written, local_dir, remote_path)
+        return written
+    base = paths.normalize(remote_path, allow_root=False)
     urls = client.signed_urls([base + ("/" if remote_path.endswith("/") else "")],
                               "download", region)
     if not urls:
@@ -113,12 +102,13 @@ def download_path(client: StorageClient, remote_path: str, local_dir: str | os.P
     # Content-Length anyway.
     wants_total = progress is not False and len(remotes) > 1
     sizes = _known_sizes(client, remotes, region) if wants_total else {}
-    jobs = [DownloadJob(url, remote, _local_target(local, remote), sizes.get(remote))
+    jobs = [DownloadJob(url, remote, paths.local_target(local, remote), sizes.get(remote))
             for url, remote in zip(urls, remotes, strict=True)]
     total = sum(sizes.values()) if len(sizes) == len(jobs) and jobs else None
     for folder in {job.local.parent for job in jobs}:
         folder.mkdir(parents=True, exist_ok=True)
-    tracker = Tracker(progress, len(jobs), total, f"Downloading {base}")
+    tracker = Tracker(progress, len(jobs), total,
+                      f'Downloading {len(jobs)} file(s) from "{remote_path}"')
     try:
         def size_of(remote: str) -> int | None:
             return _known_sizes(client, [remote], region).get(remote)
@@ -131,10 +121,17 @@ def download_path(client: StorageClient, remote_path: str, local_dir: str | os.P
         tracker.finish()
     finally:
         tracker.close()
-    paths = [job.local for job in jobs]
+    written = [job.local for job in jobs]
+    _say_downloaded(written, local_dir, remote_path)
     if decompress:
-        paths = [extract_zip(p) if p.suffix.lower() == ".zip" else p for p in paths]
-    return paths
+        written = [extract_zip(p) if p.suffix.lower() == ".zip" else p for p in written]
+    return written
+
+
+def _say_downloaded(written: list[Path], local_dir: str | os.PathLike, remote_path: str) -> None:
+    """The reference's closing line (it names the files as downloaded, before unpacking)."""
+    where = written[0] if len(written) == 1 else os.path.join(local_dir, remote_path)
+    log.info('Successfully downloaded %d file(s) to "%s".', len(written), where)
 
 
 def download_member(client: StorageClient, archive: str, member: str, local_dir: Path,
@@ -145,7 +142,8 @@ def download_member(client: StorageClient, archive: str, member: str, local_dir:
     target = local_path(local_dir, f"{archive}/{member}")
     target.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(target)
-    tracker = Tracker(progress, 1, located.compressed_size, f"Downloading {member}")
+    tracker = Tracker(progress, 1, located.compressed_size,
+                      f'Downloading "{posixpath.basename(member)}" from "{archive}/{member}"')
     stopper = Stopper(cancel)
     try:
         url = client.signed_urls([archive], "download", region)[0]
@@ -212,19 +210,20 @@ def extract_zip(path: Path) -> Path:
         raise IntegrityError(f"{path.name} is not a readable ZIP archive: {exc}") from exc
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
-        names = [i.filename for i in infos]
-        strip = "artifacts/" if any(n.startswith("artifacts/") for n in names) else ""
+        # As the reference does: a full task output has an explicit `artifacts/` entry and
+        # only what is inside it is extracted; otherwise the archive is extracted as it is.
+        strip = "artifacts/" if "artifacts/" in archive.NameToInfo else ""
         plan = []
         for info in infos:
             if strip and not info.filename.startswith(strip):
                 continue
             try:
-                parts = safe_member_path(info.filename[len(strip):])
-            except InvalidPath as exc:
+                destination = paths.local_target(target, info.filename[len(strip):])
+            except UnsafeArchiveError as exc:
                 raise UnsafeArchiveError(
                     f"{path.name} holds {info.filename!r}, which would be extracted outside "
                     f"{target}; nothing was extracted") from exc
-            plan.append((info, target.joinpath(*parts)))
+            plan.append((info, destination))
         staging = target.with_name(f".{target.name}.extracting")
         shutil.rmtree(staging, ignore_errors=True)
         try:

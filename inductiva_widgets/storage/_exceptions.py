@@ -5,6 +5,7 @@
     │   ├── AuthenticationError  401: missing or wrong API key
     │   ├── PermissionDenied     403: e.g. an expired or tampered signed URL
     │   ├── NotFoundError        404
+    │   │   └── MemberNotFoundError  (also a ValueError, as in inductiva) no such ZIP member
     │   ├── ConflictError        409: e.g. a file where a folder should be
     │   ├── ValidationError      422 (and 400): the server's detail says what is wrong
     │   └── ServerError          5xx
@@ -19,6 +20,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -31,6 +33,7 @@ __all__ = [
     "ExportError",
     "IntegrityError",
     "InvalidPathError",
+    "MemberNotFoundError",
     "NotFoundError",
     "PermissionDenied",
     "ServerError",
@@ -47,7 +50,11 @@ class StorageError(Exception):
 
 
 class APIError(StorageError):
-    """The API answered with an error status; `detail` is the server's own message."""
+    """The API answered with an error status; `detail` is the server's own message.
+
+    `status`, `reason`, `body` and `headers` are there too, as on the `inductiva` client's
+    `ApiException`, so code that reads them keeps working.
+    """
 
     def __init__(self, message: str, *, status_code: int, detail: Any = None,
                  request: httpx.Request | None = None,
@@ -57,6 +64,29 @@ class APIError(StorageError):
         self.detail = detail
         self.request = request
         self.response = response
+
+    @property
+    def status(self) -> int:
+        """The HTTP status (the `inductiva` client's name for `status_code`)."""
+        return self.status_code
+
+    @property
+    def reason(self) -> str | None:
+        return self.response.reason_phrase if self.response is not None else None
+
+    @property
+    def body(self) -> str | None:
+        """The response body as text (JSON with `detail` for the Inductiva API)."""
+        if self.response is not None:
+            try:
+                return self.response.text
+            except httpx.ResponseNotRead:
+                return None
+        return None if self.detail is None else json.dumps({"detail": self.detail})
+
+    @property
+    def headers(self) -> httpx.Headers | None:
+        return self.response.headers if self.response is not None else None
 
 
 class AuthenticationError(APIError):
@@ -69,6 +99,10 @@ class PermissionDenied(APIError):
 
 class NotFoundError(APIError):
     """404: no such file, folder, member or operation."""
+
+
+class MemberNotFoundError(NotFoundError, ValueError):
+    """No such file in a ZIP archive (the `inductiva` client raises ValueError here)."""
 
 
 class ConflictError(APIError):

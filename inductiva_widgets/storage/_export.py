@@ -10,10 +10,10 @@ import math
 import posixpath
 from typing import Any
 
+from . import paths
 from ._client import StorageClient
 from ._exceptions import ExportError, StorageError
 from ._models import ExportDestination, StorageOperation
-from ._upload import storage_path
 
 MB = 1024 * 1024
 MIN_PART_SIZE = 5 * MB
@@ -90,7 +90,7 @@ def export_to_aws_s3(client: StorageClient, path_to_export: str, part_size: int,
                      filename: str, bucket_name: str,
                      region: str | None = None) -> StorageOperation:
     """Export one storage file to `s3://bucket_name/filename`; `part_size` is in MiB."""
-    path = storage_path(path_to_export, allow_root=False)
+    path = paths.normalize(path_to_export, allow_root=False)
     s3, client_error = _s3_client(bucket_name)
     size = _file_size(client, path, region)
     parts_size, count = multipart_parts(size, int(part_size * MB))

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from . import paths
 from ._client import StorageClient
 from ._models import parse_time
-from ._upload import storage_path
 
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["name", "size", "creation_time", "provider", "region"]
-
-
 def format_size(size: int | float | None) -> str:
-    """`1.50 MiB`-style sizes; `-` for unknown."""
+    """`1.50 MiB`-style sizes (the widgets' DataFrame display); `-` for unknown."""
     if size is None:
         return "-"
     value = float(size)
@@ -27,45 +23,34 @@ def format_size(size: int | float | None) -> str:
     return f"{value:.2f} PiB"  # pragma: no cover
 
 
-def format_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%d %b %Y, %H:%M:%S") if value else "-"
+def collect(client: StorageClient, path: str = "/", region: str | None = None,
+            max_results: int | None = None, order_by: str = "creation_time",
+            sort_order: str = "desc", recursive: bool = False
+            ) -> tuple[list[dict[str, Any]], list[str]]:
+    """A folder's listing entries as the API gives them, and the regions it reports."""
+    path = paths.normalize(path) or "/"
+    contents: list[dict[str, Any]] = []
+    regions: list[str] = []
+    for listing in client.pages(path, max_results=max_results, sort_by=order_by,
+                                order=sort_order, recursive=recursive, region=region):
+        contents += listing["contents"]
+        regions = listing.get("available_regions") or regions
+    return contents, regions
 
 
-def entries(client: StorageClient, path: str = "/", region: str | None = None,
-            max_results: int | None = 10, order_by: str = "creation_time",
-            sort_order: str = "desc", recursive: bool = False) -> list[dict[str, Any]]:
-    """The seed's listdir rows: name, size (bytes), creation_time, provider, region."""
-    path = storage_path(path) or "/"
-    rows = []
-    for entry in client.iter_contents(path, max_results=max_results, sort_by=order_by,
-                                      order=sort_order, recursive=recursive, region=region):
-        rows.append({
-            "name": entry["name"],
-            "size": entry.get("size_bytes"),
-            "creation_time": parse_time(entry.get("creation_time")),
-            "provider": entry.get("provider_id"),
-            "region": entry.get("region"),
-            "is_directory": entry.get("is_directory"),
-        })
-    return rows
+def seed_rows(contents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """listdir()'s rows, with the reference's keys and types.
 
-
-def table(rows: list[dict[str, Any]]) -> str:
-    """A plain-text table that reads the same in a terminal and a notebook."""
-    cells = [["NAME", "SIZE", "CREATION TIME", "PROVIDER", "REGION"]]
-    for row in rows:
-        name = row["name"] + ("/" if row.get("is_directory") else "")
-        cells.append([name, format_size(row["size"]), format_time(row["creation_time"]),
-                      str(row["provider"] or "-"), str(row["region"] or "-")])
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-    lines = []
-    for i, row in enumerate(cells):
-        line = "  ".join(c.rjust(w) if j == 1 else c.ljust(w)
-                         for j, (c, w) in enumerate(zip(row, widths, strict=True)))
-        lines.append(line.rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    name, size (float bytes, None for an empty or unknown size), creation_time (datetime),
+    provider, region. Typed columns and more (path, is_directory) are in `listdir_df`.
+    """
+    return [{
+        "name": entry["name"],
+        "size": round(float(entry["size_bytes"]), 3) if entry.get("size_bytes") else None,
+        "creation_time": parse_time(entry.get("creation_time")),
+        "provider": entry.get("provider_id"),
+        "region": entry.get("region"),
+    } for entry in contents]
 
 
 def dataframe(client: StorageClient, path: str = "/", region: str | None = None,
@@ -78,31 +63,34 @@ def dataframe(client: StorageClient, path: str = "/", region: str | None = None,
     """
     import pandas as pd
 
-    rows = entries(client, path, region, max_results, order_by, sort_order, recursive)
-    base = storage_path(path)
+    rows, _ = collect(client, path, region, max_results, order_by, sort_order, recursive)
+    base = paths.normalize(path)
     frame = pd.DataFrame({
         "name": pd.Series([r["name"] for r in rows], dtype="string"),
         "path": pd.Series([f"{base}/{r['name']}" if base else r["name"] for r in rows],
                           dtype="string"),
-        "is_directory": pd.Series([bool(r["is_directory"]) for r in rows], dtype="bool"),
-        "size": pd.Series([r["size"] for r in rows], dtype="Int64"),
-        "creation_time": pd.to_datetime(pd.Series([r["creation_time"] for r in rows],
-                                                  dtype="object"), utc=True),
-        "provider": pd.Series([r["provider"] for r in rows], dtype="string"),
-        "region": pd.Series([r["region"] for r in rows], dtype="string"),
+        "is_directory": pd.Series([bool(r.get("is_directory")) for r in rows], dtype="bool"),
+        "size": pd.Series([r.get("size_bytes") for r in rows], dtype="Int64"),
+        "creation_time": pd.to_datetime(pd.Series(
+            [parse_time(r.get("creation_time")) for r in rows], dtype="object"), utc=True),
+        "provider": pd.Series([r.get("provider_id") for r in rows], dtype="string"),
+        "region": pd.Series([r.get("region") for r in rows], dtype="string"),
     })
     return frame
 
 
 def stat(client: StorageClient, path: str, region: str | None = None) -> dict[str, Any]:
-    """The listing entry of one file or folder, with a folder's total size."""
+    """The listing entry of one file or folder, with a folder's total size.
+
+    Pages through every name that contains it, so a folder with many similar names still
+    gives the exact one.
+    """
     import posixpath
 
-    base = storage_path(path, allow_root=False)
+    base = paths.normalize(path, allow_root=False)
     parent, name = posixpath.split(base)
-    listing = client.list_contents(parent or "/", per_page=100, recursive=True,
-                                   path_filter=name, region=region)
-    for entry in listing["contents"]:
+    for entry in client.iter_contents(parent or "/", sort_by="name", order="asc",
+                                      recursive=True, path_filter=name, region=region):
         if entry["name"] == name:
             return {**entry, "path": base}
     from ._exceptions import NotFoundError
@@ -125,7 +113,7 @@ def find(client: StorageClient, query: str, path: str = "/", region: str | None 
     needle = query.lower()
     is_glob = any(c in query for c in "*?[")
     found = 0
-    folders = deque([storage_path(path)])
+    folders = deque([paths.normalize(path)])
     while folders:
         folder = folders.popleft()
         for entry in client.iter_contents(folder or "/", sort_by="name", order="asc",

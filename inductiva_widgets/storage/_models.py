@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["ExportDestination", "StorageOperation", "ZipArchiveInfo", "ZipFileInfo",
            "ZipFileRange"]
 
-log = logging.getLogger("inductiva_widgets.storage")
+log = logging.getLogger("inductiva_widgets.storage")  # set up in _feedback
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -73,15 +73,31 @@ class ExportDestination(Enum):
         return self.value
 
 
+class OperationStatus(str, Enum):
+    """An operation's status; members compare equal to their strings ("OK" == OK)."""
+
+    RUNNING = "RUNNING"
+    OK = "OK"
+    FAILED = "FAILED"
+
+    @classmethod
+    def parse(cls, value: Any) -> OperationStatus | str:
+        """The member for a status string; an unknown one is kept as it came."""
+        try:
+            return cls(value)
+        except ValueError:
+            return value
+
+
 class StorageOperation:
     """Represents a storage operation running remotely via Inductiva API."""
 
-    RUNNING, OK, FAILED = "RUNNING", "OK", "FAILED"
+    RUNNING, OK, FAILED = OperationStatus.RUNNING, OperationStatus.OK, OperationStatus.FAILED
 
     def __init__(self, api: StorageClient, id_: str) -> None:
         self._api = api
         self.id = id_
-        self._status: str = self.RUNNING
+        self._status: OperationStatus | str = OperationStatus.RUNNING
         self._name: str | None = None
         self._attributes: dict[str, Any] = {}
         self._start_time: datetime | None = None
@@ -91,7 +107,7 @@ class StorageOperation:
 
     def _update_from_api_response(self, response: dict[str, Any]) -> None:
         self._name = response.get("name")
-        self._status = response.get("status", self.RUNNING)
+        self._status = OperationStatus.parse(response.get("status", "RUNNING"))
         self._attributes = dict(response.get("attributes") or {})
         self._start_time = parse_time(response.get("start_time"))
         self._end_time = parse_time(response.get("end_time"))
@@ -110,8 +126,8 @@ class StorageOperation:
         self._update_from_api_response(self._api.get_operation(self.id))
         return self
 
-    def wait(self, poll_s: int = 2, timeout: float | None = None) -> str:
-        """Wait for the operation to complete; returns its final status (OK or FAILED).
+    def wait(self, poll_s: int = 2, timeout: float | None = None) -> OperationStatus:
+        """Wait for the operation to complete; returns its final `OperationStatus`.
 
         Args:
             poll_s: Time in seconds between calls to the API to update
@@ -133,7 +149,7 @@ class StorageOperation:
         return self._status
 
     @property
-    def status(self) -> str:
+    def status(self) -> OperationStatus | str:
         return self._status
 
     @property

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._exceptions import TransferCancelled
+from ._feedback import progress_bar
 
 __all__ = ["CancelToken", "ProgressCallback", "TransferProgress"]
 
@@ -75,7 +75,7 @@ class Tracker:
     """
 
     def __init__(self, progress: ProgressArg, files_total: int, bytes_total: int | None,
-                 description: str, interval_s: float = 0.1) -> None:
+                 description: str | None, interval_s: float = 0.1) -> None:
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._bytes_done = 0
@@ -90,11 +90,9 @@ class Tracker:
         self._callback: ProgressCallback | None = None
         if callable(progress):
             self._callback = progress
-        elif progress is None and sys.stderr.isatty() or progress is True:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=bytes_total, unit="B", unit_scale=True, unit_divisor=1024,
-                             desc=description, leave=True)
+        elif progress is None or progress is True:
+            # As the reference: a bar by default, also when stderr is not a terminal.
+            self._bar = progress_bar(bytes_total, description)
         self._report(force=True)
 
     @property

@@ -5,21 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..protocol.paths import InvalidPath, join_path, split_path
+from . import paths
 from ._client import StorageClient
 from ._exceptions import InvalidPathError
+from ._feedback import log
 from ._progress import CancelToken, ProgressArg, Tracker
 from ._transfers import UploadJob, put_file, run_parallel
 
 TASK_OUTPUT_ZIP = "output.zip"
-
-
-def storage_path(path: str, *, allow_root: bool = True, what: str = "path") -> str:
-    """A checked, normalized storage path (no leading or trailing slash)."""
-    try:
-        return "/".join(split_path(path, allow_root=allow_root))
-    except InvalidPath as exc:
-        raise InvalidPathError(f"invalid {what}: {exc.reason} ({path!r})") from None
 
 
 def _local_files(local: Path) -> list[tuple[Path, str]]:
@@ -47,19 +40,20 @@ def upload_files(client: StorageClient, local_path: str | os.PathLike, remote_di
     local = Path(local_path)
     if not local.exists():
         raise InvalidPathError(f"File or directory '{local_path}' does not exist.")
-    remote_dir = storage_path(remote_dir, allow_root=False, what="remote folder")
+    remote_dir = paths.normalize(remote_dir, allow_root=False, what="remote folder")
     files = _local_files(local)
-    remotes = [join_path(remote_dir, rel) for _, rel in files]
-    if join_path(remote_dir, TASK_OUTPUT_ZIP) in remotes:
+    remotes = [paths.join(remote_dir, rel) for _, rel in files]
+    if paths.join(remote_dir, TASK_OUTPUT_ZIP) in remotes:
         raise InvalidPathError(f"Invalid file name: '{TASK_OUTPUT_ZIP}' is reserved for "
                                "task outputs")
     for remote in remotes:
-        storage_path(remote, allow_root=False, what="file name")
+        paths.normalize(remote, allow_root=False, what="file name")
     sizes = [path.stat().st_size for path, _ in files]
+    log.info("Uploading content...")
     urls = client.signed_urls(remotes, "upload", region) if remotes else []
     jobs = [UploadJob(path, remote, size, url)
             for (path, _), remote, size, url in zip(files, remotes, sizes, urls, strict=True)]
-    tracker = Tracker(progress, len(jobs), sum(sizes), f"Uploading to {remote_dir}")
+    tracker = Tracker(progress, len(jobs), sum(sizes), None)  # the reference's bar has no title
     try:
         run_parallel(jobs, lambda job, stop: put_file(client.blobs, job, tracker, stop,
                                                       client.retries),
@@ -67,4 +61,5 @@ def upload_files(client: StorageClient, local_path: str | os.PathLike, remote_di
         tracker.finish()
     finally:
         tracker.close()
+    log.info("Content uploaded successfully.")
     return remotes

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import httpx
 
 from ._client import StorageClient
-from ._exceptions import IntegrityError, NotFoundError, TransferError, error_from_response
+from ._exceptions import (
+    IntegrityError,
+    MemberNotFoundError,
+    NotFoundError,
+    TransferError,
+    error_from_response,
+)
 from ._inflate import PIECE, inflate_pieces
 from ._models import ZipFileInfo
 from ._progress import CancelToken, check_cancel
@@ -82,10 +88,11 @@ def locate(client: StorageClient, archive: str, member: str,
             if entry["name"] == base:
                 return member_from_info(archive, ZipFileInfo.from_json({**entry, "name": name}),
                                         client, region)
+    if last_error is not None and "in the archive" not in str(last_error.detail):
+        raise last_error  # the archive itself is missing
     tried = " or ".join(repr(n) for n in candidates(archive, member))
-    reason = f": {last_error.detail}" if last_error is not None else ""
-    raise NotFoundError(f'"{member}" is not a file in "{archive}" (looked for {tried}){reason}',
-                        status_code=404)
+    raise MemberNotFoundError(f'"{member}" is not a file in "{archive}" (looked for {tried})',
+                              status_code=404)
 
 
 def iter_raw(blobs: httpx.Client, url: str, start: int, end: int, retries: int,

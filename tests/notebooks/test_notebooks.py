@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from inductiva_widgets.demo import seed_demo
 from inductiva_widgets.server.config import ServerConfig, user_id_for
-from inductiva_widgets.server.demo import seed_demo
 from inductiva_widgets.server.runner import start_in_thread
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"

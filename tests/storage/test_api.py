@@ -90,10 +90,15 @@ def tree(client, server):
 def test_listdir_rows_and_table(client, tree, capsys):
     rows = st.listdir("t1", client=client)
     assert [r["name"] for r in rows] == ["output.zip", "input.zip"]  # newest first
-    assert rows[0]["size"] == 3000 and rows[0]["provider"] == "LOCAL"
+    assert rows[0]["size"] == 3000.0 and rows[0]["provider"] == "LOCAL"
+    assert isinstance(rows[0]["size"], float) and set(rows[0]) == {
+        "name", "size", "creation_time", "provider", "region"}  # the reference's row
     assert isinstance(rows[0]["creation_time"], datetime)
     out = capsys.readouterr().out
-    assert "output.zip" in out and "2.93 KiB" in out and "Total storage size used" in out
+    assert " output.zip   3.00 KB   " in out
+    assert "Total storage size used across all regions:\n\tVolume: 3.16 KB" in out
+    assert "\nCurrent region(s): europe-west1\n" in out
+    assert len(st.listdir("t1", max_results=0, print_results=False, client=client)) == 2
     by_size = st.listdir("/", order_by="size", sort_order="desc", recursive=True,
                          print_results=False, client=client)
     assert [(r["name"], r["size"]) for r in by_size] == [("t1", 3100), ("t2", 50),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 
@@ -221,9 +222,21 @@ def test_zip_slip_archive_is_refused_whole(client, server, tmp_path):
     assert not (out / "t2/evil/good.txt").exists()
 
 
-def test_terminal_progress_bar_and_silence(client, tmp_path, capsys):
-    st.upload(str(write_tree(tmp_path / "bar", {"a.bin": b"x" * 5000})), "bar", client=client,
-              progress=True)
-    assert "Uploading to bar" in capsys.readouterr().err  # a tqdm bar
+def test_progress_bar_messages_and_silence(client, tmp_path, capsys):
+    # As the reference: a bar by default even when stderr is not a terminal, units of 1000.
+    st.upload(str(write_tree(tmp_path / "bar", {"a.bin": b"x" * 5000})), "bar", client=client)
+    err = capsys.readouterr().err
+    assert err.startswith("Uploading content...\n")
+    assert "100%|" in err and "5.00k/5.00k" in err
+    assert err.endswith("Content uploaded successfully.\n")
     st.download("bar/", str(tmp_path / "quiet"), client=client, progress=False)
-    assert capsys.readouterr().err == ""
+    err = capsys.readouterr().err
+    assert "%|" not in err  # no bar
+    assert err == f'Successfully downloaded 1 file(s) to "{tmp_path / "quiet/bar/a.bin"}".\n'
+    logger = logging.getLogger("inductiva_widgets.storage")
+    logger.setLevel(logging.WARNING)  # silenced the usual way
+    try:
+        st.download("bar/", str(tmp_path / "quiet2"), client=client, progress=False)
+        assert capsys.readouterr().err == ""
+    finally:
+        logger.setLevel(logging.INFO)

@@ -20,8 +20,8 @@ import httpx
 import nbformat
 import pytest
 
+from inductiva_widgets.demo import seed_demo
 from inductiva_widgets.server.config import ServerConfig, user_id_for
-from inductiva_widgets.server.demo import seed_demo
 from inductiva_widgets.server.runner import start_in_thread
 
 CHROMIUM = "/usr/bin/chromium"

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 import inductiva_widgets.storage as st
+from inductiva_widgets.demo import seed_demo
 from inductiva_widgets.server.config import ServerConfig, user_id_for
-from inductiva_widgets.server.demo import seed_demo
 from inductiva_widgets.server.runner import start_in_thread
 
 KEY = "widget-key"
