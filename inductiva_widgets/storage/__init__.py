@@ -27,6 +27,7 @@ from ._exceptions import (
     ConnectionFailed,
     ExportError,
     IntegrityError,
+    InvalidArgumentError,
     InvalidPathError,
     MemberNotFoundError,
     NotFoundError,
@@ -38,7 +39,7 @@ from ._exceptions import (
     UnsafeArchiveError,
     ValidationError,
 )
-from ._feedback import log
+from ._feedback import log, quiet
 from ._models import (
     ExportDestination,
     OperationStatus,
@@ -60,12 +61,12 @@ __all__ = [
     "ZipFileInfo", "ZipFileRange",
     # additions
     "DEFAULT_API_URL", "CancelToken", "StorageClient", "TransferProgress", "default_client",
-    "find", "listdir_df", "read_member", "set_default_client", "stat", "tail_member",
+    "find", "listdir_df", "quiet", "read_member", "set_default_client", "stat", "tail_member",
     # errors
     "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "ExportError",
-    "IntegrityError", "InvalidPathError", "MemberNotFoundError", "NotFoundError",
-    "PermissionDenied", "ServerError", "StorageError", "TransferCancelled", "TransferError",
-    "UnsafeArchiveError", "ValidationError",
+    "IntegrityError", "InvalidArgumentError", "InvalidPathError", "MemberNotFoundError",
+    "NotFoundError", "PermissionDenied", "ServerError", "StorageError", "TransferCancelled",
+    "TransferError", "UnsafeArchiveError", "ValidationError",
 ]
 
 _default: StorageClient | None = None

@@ -14,6 +14,7 @@
     │   ├── TransferCancelled    cancelled by the caller
     │   └── IntegrityError       the bytes received do not match what was announced
     ├── InvalidPathError         (also a ValueError) a storage or local path we refuse
+    ├── InvalidArgumentError     (also a ValueError) an argument value we cannot use
     ├── UnsafeArchiveError       a ZIP member would land outside the target folder
     └── ExportError              export set-up: boto3, AWS credentials, bucket, region
 """
@@ -32,6 +33,7 @@ __all__ = [
     "ConnectionFailed",
     "ExportError",
     "IntegrityError",
+    "InvalidArgumentError",
     "InvalidPathError",
     "MemberNotFoundError",
     "NotFoundError",
@@ -135,6 +137,10 @@ class IntegrityError(TransferError):
 
 class InvalidPathError(StorageError, ValueError):
     """A storage path or local path that cannot be used."""
+
+
+class InvalidArgumentError(StorageError, ValueError):
+    """An argument value that cannot be used (the `inductiva` client's ValueError cases)."""
 
 
 class UnsafeArchiveError(StorageError, ValueError):

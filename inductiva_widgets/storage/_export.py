@@ -12,7 +12,7 @@ from typing import Any
 
 from . import paths
 from ._client import StorageClient
-from ._exceptions import ExportError, StorageError
+from ._exceptions import ExportError, InvalidArgumentError, StorageError
 from ._models import ExportDestination, StorageOperation
 
 MB = 1024 * 1024
@@ -106,7 +106,9 @@ def export_to_aws_s3(client: StorageClient, path_to_export: str, part_size: int,
         complete = s3.generate_presigned_url(
             "complete_multipart_upload", HttpMethod="POST", ExpiresIn=PRESIGN_EXPIRY_S,
             Params={"Bucket": bucket_name, "Key": filename, "UploadId": upload_id})
-        return multipart_upload(client, path, parts_size, parts, complete, region)
+        operation = multipart_upload(client, path, parts_size, parts, complete, region)
+        print("Export is being done by inductiva server. You can close the terminal.")
+        return operation
     except StorageError:
         # Nothing will complete this upload: do not leave its parts billed in the bucket.
         s3.abort_multipart_upload(Bucket=bucket_name, Key=filename, UploadId=upload_id)
@@ -117,7 +119,12 @@ def export(client: StorageClient, path_to_export: str, export_to: ExportDestinat
            bucket_name: str, file_name: str | None = None, part_size: int = 128,
            region: str | None = None) -> StorageOperation:
     """Export a storage file to `export_to`; returns the server-side operation."""
-    if ExportDestination(export_to) is not ExportDestination.AWS_S3:  # pragma: no cover
-        raise ValueError(f"Unsupported export destination: {export_to}")
+    try:
+        destination = ExportDestination(export_to)
+    except ValueError:
+        destination = None
+    if destination is not ExportDestination.AWS_S3:
+        raise InvalidArgumentError(f"Unsupported export destination: {export_to}")
     file_name = file_name or posixpath.basename(path_to_export.rstrip("/"))
+    print(f"Exporting {path_to_export} to {bucket_name}...")
     return export_to_aws_s3(client, path_to_export, part_size, file_name, bucket_name, region)

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 LOGGER_NAME = "inductiva_widgets.storage"
@@ -27,6 +30,7 @@ def _set_up() -> None:
     # The stream is looked up at each message: a kernel swaps sys.stderr per cell.
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(lambda record: not getattr(_local, "quiet", False))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     root.propagate = False  # a configured root logger would print every line twice
@@ -47,7 +51,19 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+_local = threading.local()
 _set_up()
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """No messages from storage calls made in this thread (widgets show their own)."""
+    before = getattr(_local, "quiet", False)
+    _local.quiet = True
+    try:
+        yield
+    finally:
+        _local.quiet = before
 
 
 def in_kernel() -> bool:
