@@ -44,6 +44,7 @@ test: install-test inductiva-client
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+	cd js && npx eslint .
 
 bench: install-test inductiva-client
 	$(PY) benchmarks/server_listing.py

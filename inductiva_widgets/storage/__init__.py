@@ -25,6 +25,7 @@ from ._exceptions import (
     AuthenticationError,
     ConflictError,
     ConnectionFailed,
+    CorruptArchiveError,
     ExportError,
     IntegrityError,
     InvalidArgumentError,
@@ -63,7 +64,8 @@ __all__ = [
     "DEFAULT_API_URL", "CancelToken", "StorageClient", "TransferProgress", "default_client",
     "find", "listdir_df", "quiet", "read_member", "set_default_client", "stat", "tail_member",
     # errors
-    "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "ExportError",
+    "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "CorruptArchiveError",
+    "ExportError",
     "IntegrityError", "InvalidArgumentError", "InvalidPathError", "MemberNotFoundError",
     "NotFoundError", "PermissionDenied", "ServerError", "StorageError", "TransferCancelled",
     "TransferError", "UnsafeArchiveError", "ValidationError",
@@ -193,8 +195,8 @@ def copy(source: str, target: str, region: str | None = None, *,
 def remove(remote_path: str, region: str | None = None, *,
            client: StorageClient | None = None) -> None:
     """Remove a file or a folder (and everything in it)."""
-    path = paths.normalize(remote_path, allow_root=False)
     log.info("Removing '%s' from remote storage...", remote_path)
+    path = paths.normalize(remote_path, allow_root=False)
     _c(client).delete(path if "/" in path else path + "/", region)
     # The reference names it as sent: with a `/` added to a top-level folder.
     shown = remote_path if "/" in remote_path else remote_path + "/"
@@ -205,6 +207,8 @@ def get_signed_urls(paths: list[str], operation: Literal["upload", "download"],
                     region: str | None = None, *, client: StorageClient | None = None
                     ) -> list[str]:
     """Signed URLs to PUT (upload) or GET (download) the given paths directly."""
+    if operation not in ("upload", "download"):
+        raise InvalidArgumentError(f"{operation!r} is not a valid OperationType")
     return _c(client).signed_urls(list(paths), operation, region)
 
 
@@ -258,7 +262,8 @@ def upload_from_url(url: str, remote_dir: str, file_name: str | None = None,
     if not file_name:
         file_name = urllib.parse.unquote(urllib.parse.urlparse(url).path.split("/")[-1])
     if not file_name:
-        raise InvalidPathError(f"cannot derive a file name from {url!r}; pass file_name")
+        raise InvalidPathError(f"cannot derive a file name from {url!r}; pass file_name",
+                               status=422)
     target = paths.normalize(posixpath.join(remote_dir, file_name), allow_root=False)
     _c(client).input_remote(url, target, region)
     log.info("File is being uploaded...")

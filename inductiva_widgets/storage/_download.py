@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from . import paths
 from ._client import StorageClient
 from ._exceptions import (
+    CorruptArchiveError,
     IntegrityError,
     InvalidPathError,
     NotFoundError,
@@ -121,10 +122,11 @@ def download_path(client: StorageClient, remote_path: str, local_dir: str | os.P
         tracker.finish()
     finally:
         tracker.close()
-    written = [job.local for job in jobs]
-    _say_downloaded(written, local_dir, remote_path)
+    downloaded = [job.local for job in jobs]
+    written = downloaded
     if decompress:
-        written = [extract_zip(p) if p.suffix.lower() == ".zip" else p for p in written]
+        written = [extract_zip(p) if p.suffix.lower() == ".zip" else p for p in downloaded]
+    _say_downloaded(downloaded, local_dir, remote_path)
     return written
 
 
@@ -207,7 +209,7 @@ def extract_zip(path: Path) -> Path:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise IntegrityError(f"{path.name} is not a readable ZIP archive: {exc}") from exc
+        raise CorruptArchiveError(f"{path.name} is not a readable ZIP archive: {exc}") from exc
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         # As the reference does: a full task output has an explicit `artifacts/` entry and

@@ -13,6 +13,7 @@
     ├── TransferError            an upload or download did not complete
     │   ├── TransferCancelled    cancelled by the caller
     │   └── IntegrityError       the bytes received do not match what was announced
+    │       └── CorruptArchiveError  (also a zipfile.BadZipFile) an archive that won't unpack
     ├── InvalidPathError         (also a ValueError) a storage or local path we refuse
     ├── InvalidArgumentError     (also a ValueError) an argument value we cannot use
     ├── UnsafeArchiveError       a ZIP member would land outside the target folder
@@ -22,6 +23,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from typing import Any
 
 import httpx
@@ -31,6 +33,7 @@ __all__ = [
     "AuthenticationError",
     "ConflictError",
     "ConnectionFailed",
+    "CorruptArchiveError",
     "ExportError",
     "IntegrityError",
     "InvalidArgumentError",
@@ -136,11 +139,22 @@ class IntegrityError(TransferError):
 
 
 class InvalidPathError(StorageError, ValueError):
-    """A storage path or local path that cannot be used."""
+    """A storage path or local path that cannot be used.
+
+    A storage path refused before any request has `status` 422, what the API answers for it.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class InvalidArgumentError(StorageError, ValueError):
     """An argument value that cannot be used (the `inductiva` client's ValueError cases)."""
+
+
+class CorruptArchiveError(IntegrityError, zipfile.BadZipFile):
+    """A downloaded archive that cannot be unpacked (also a `zipfile.BadZipFile`)."""
 
 
 class UnsafeArchiveError(StorageError, ValueError):

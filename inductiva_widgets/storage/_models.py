@@ -126,6 +126,8 @@ class StorageOperation:
         self._update_from_api_response(self._api.get_operation(self.id))
         return self
 
+    _refresh = refresh  # the reference's name; code written for it calls op._refresh()
+
     def wait(self, poll_s: int = 2, timeout: float | None = None) -> OperationStatus:
         """Wait for the operation to complete; returns its final `OperationStatus`.
 

@@ -40,16 +40,17 @@ def upload_files(client: StorageClient, local_path: str | os.PathLike, remote_di
     local = Path(local_path)
     if not local.exists():
         raise InvalidPathError(f"File or directory '{local_path}' does not exist.")
-    remote_dir = paths.normalize(remote_dir, allow_root=False, what="remote folder")
     files = _local_files(local)
+    if any(rel == TASK_OUTPUT_ZIP for _, rel in files):
+        # The reference's words (`output.zip` is where task outputs go).
+        raise InvalidPathError(f"Invalid file name: '{TASK_OUTPUT_ZIP}.'")
+    # Said before the remote folder is checked, as the reference says it before asking.
+    log.info("Uploading content...")
+    remote_dir = paths.normalize(remote_dir, allow_root=False, what="remote folder")
     remotes = [paths.join(remote_dir, rel) for _, rel in files]
-    if paths.join(remote_dir, TASK_OUTPUT_ZIP) in remotes:
-        raise InvalidPathError(f"Invalid file name: '{TASK_OUTPUT_ZIP}' is reserved for "
-                               "task outputs")
     for remote in remotes:
         paths.normalize(remote, allow_root=False, what="file name")
     sizes = [path.stat().st_size for path, _ in files]
-    log.info("Uploading content...")
     urls = client.signed_urls(remotes, "upload", region) if remotes else []
     jobs = [UploadJob(path, remote, size, url)
             for (path, _), remote, size, url in zip(files, remotes, sizes, urls, strict=True)]

@@ -90,9 +90,7 @@ def locate(client: StorageClient, archive: str, member: str,
                                         client, region)
     if last_error is not None and "in the archive" not in str(last_error.detail):
         raise last_error  # the archive itself is missing
-    tried = " or ".join(repr(n) for n in candidates(archive, member))
-    raise MemberNotFoundError(f'"{member}" is not a file in "{archive}" (looked for {tried})',
-                              status_code=404)
+    raise MemberNotFoundError(f'File "{member}" not found in "{archive}".', status_code=404)
 
 
 def iter_raw(blobs: httpx.Client, url: str, start: int, end: int, retries: int,

@@ -17,7 +17,7 @@ __all__ = ["archive_part", "join", "local_target", "normalize", "segments", "spl
 
 
 def _refuse(exc: _rules.InvalidPath, what: str, path: object) -> InvalidPathError:
-    return InvalidPathError(f"invalid {what}: {exc.reason} ({path!r})")
+    return InvalidPathError(f"invalid {what}: {exc.reason} ({path!r})", status=422)
 
 
 def segments(path: str, *, allow_root: bool = True, what: str = "path") -> tuple[str, ...]:

@@ -15,8 +15,9 @@ from ..protocol.paths import archive_part, split_path
 from ..storage import CancelToken, StorageClient, TransferCancelled
 from ..storage._listing import find
 from ..storage._zipmembers import IMPLIED_PREFIX
+from . import code_snippets
 from ._rpc import RpcWidget, bundle, rpc
-from .previews import MemberPreviewCalls
+from .previews import MemberPreviewCalls, method_name
 from .transfer_calls import TransferCalls
 from .transfer_queue import TransferQueue
 
@@ -45,6 +46,8 @@ def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
         "region": entry.get("region", ""),
         "compressed_size": entry.get("compressed_size"),
         "compress_type": entry.get("compress_type"),
+        "method": (method_name(entry["compress_type"])
+                   if entry.get("compress_type") is not None else None),
     }
 
 
@@ -283,7 +286,7 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
         finally:
             self.selected = [p for p in self.selected if p not in done]
             self.refresh()
-        return {"deleted": done}
+        return {"deleted": done, "code": code_snippets.remove(done, self._region())}
 
     @rpc
     def copy(self, paths: list[str], target: str) -> dict[str, Any]:
@@ -298,7 +301,19 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
                 copied.append(destination)
         finally:
             self.refresh()
-        return {"copied": copied}
+        return {"copied": copied, "code": code_snippets.copy(paths, target, self._region())}
+
+    @rpc
+    def code(self, action: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The Python equivalent to an action, with the arguments its dialog holds now."""
+        args = dict(args)
+        # The calls that take the storage region say so; downloads and kernel-side uploads
+        # run as the transfer queue runs them (default region).
+        if action in ("delete", "copy", "upload_from_url"):
+            args["region"] = self._region()
+        elif action == "export":
+            args["region"] = args.get("region") or self._region()
+        return {"code": code_snippets.for_action(action, args)}
 
     @rpc
     def search(self, query: str, path: str = "/", token: str = "") -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Plain functions over a `StorageClient` (no widget code), shared by the ZipExplorer and the
 StorageBrowser: what kind a member is, its head / next chunk / tail as text, a CSV head
 as a typed table, an image as a `data:` URL, a hex dump of anything else, and always how
-many bytes of the archive the preview cost over the network.
+many bytes of the archive the preview cost over the network. The reading itself (by byte
+range, counted, cached) is `member_reads`; its names are re-exported here.
 
 `MemberPreviewCalls` is the small mixin that exposes them to a widget's view as `@rpc`
 methods (`preview`, `member_frame`, `download_member`).
@@ -14,36 +15,42 @@ from __future__ import annotations
 import base64
 import io
 import posixpath
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import traitlets
 
 from .. import storage
-from ..storage import StorageClient, StorageError, ValidationError
-from ..storage._inflate import SUPPORTED_METHODS, Inflater
-from ..storage._zipmembers import IMPLIED_PREFIX, Member, iter_member, iter_raw
+from ..storage import StorageClient, ValidationError
+from ..storage._inflate import SUPPORTED_METHODS
+from ..storage._zipmembers import Member
 from ..storage._zipmembers import locate as locate_member
+from . import code_snippets
 from ._rpc import rpc
+from .member_reads import (  # re-exported: previews.read_range etc. stay where they were
+    HEAD_BYTES,
+    TAIL_KEEP,
+    TAIL_LINES,
+    ByteMeter,
+    PreviewCache,
+    archive_file_size,
+    read_all,
+    read_before,
+    read_range,
+    read_tail,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "CSV_ROWS", "HEAD_BYTES", "HEX_BYTES", "IMAGE_CAP", "TAIL_LINES", "ByteMeter",
+    "CSV_ROWS", "HEAD_BYTES", "HEX_BYTES", "IMAGE_CAP", "TAIL_KEEP", "TAIL_LINES", "ByteMeter",
     "archive_file_size",
     "MemberPreviewCalls", "PreviewCache", "hexdump", "locate_member", "member_dataframe",
     "member_kind", "method_name", "preview_member", "read_all", "read_before", "read_range",
     "read_tail",
 ]
 
-HEAD_BYTES = 64 * 1024  # one text chunk ("Load more" fetches the next one)
-TAIL_LINES = 200  # the default view of a log
-TAIL_KEEP = 256 * 1024  # at most this much text is kept for a tail
 CSV_ROWS = 50  # rows shown of a CSV preview
 CSV_MAX_HEAD = 1024 * 1024  # read up to this much to find CSV_ROWS complete rows
 IMAGE_CAP = 20 * 1024 * 1024  # images larger than this are not inlined
@@ -52,7 +59,6 @@ SNIFF_BYTES = 4096
 # A log's tail must inflate a compressed member from its start; above these, show its start.
 AUTO_TAIL_MAX_COMPRESSED = 32 * 1024 * 1024
 AUTO_TAIL_MAX_SIZE = 256 * 1024 * 1024  # declared; a lie is caught as soon as it is passed
-URL_TTL_S = 300.0  # signed URLs are reused this long (the server's live far longer)
 
 TEXT_EXTENSIONS = {
     ".txt", ".log", ".out", ".err", ".md", ".rst", ".json", ".yaml", ".yml", ".toml", ".ini",
@@ -78,255 +84,6 @@ BINARY_EXTENSIONS = {
 def method_name(compress_type: int | None) -> str:
     """"deflate", "stored", ... for a ZIP compression method number."""
     return SUPPORTED_METHODS.get(compress_type or 0, f"method {compress_type}")
-
-
-# -- byte counting ----------------------------------------------------------------------------
-
-
-class ByteMeter:
-    """Counts the raw archive bytes received over the network."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, nbytes: int) -> None:
-        self.n += nbytes
-
-
-def _fetch(client: StorageClient, url: str, start: int, end: int, meter: ByteMeter) -> bytes:
-    """Raw bytes `start..end` (inclusive) of the archive, counted."""
-    if end < start:
-        return b""
-    parts = []
-    for chunk in iter_raw(client.blobs, url, start, end, client.retries, None):
-        meter(len(chunk))
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-# -- sequential reading of compressed members ---------------------------------------------------
-
-
-@dataclass
-class _Cursor:
-    """Inflation state of one compressed member, so "Load more" continues where it stopped."""
-
-    member: Member
-    inflater: Inflater
-    raw_pos: int  # the next raw byte to fetch (absolute offset in the archive)
-    out_pos: int  # uncompressed offset of buffer[0]
-    buffer: bytes = b""
-    finished: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @classmethod
-    def start(cls, member: Member) -> _Cursor:
-        return cls(member, Inflater(member.info.compress_type or 0), member.range_start, 0)
-
-    def pump(self, client: StorageClient, url: str, need_out: int, meter: ByteMeter) -> None:
-        """Inflate until `need_out` bytes are buffered (or the end); never more than that."""
-        size = self.member.info.size or 0
-        ratio = max(self.member.compressed_size, 1) / size if size else 1.0
-
-        def more() -> bytes:  # the next raw window, sized from the ratio (capped: sizes lie)
-            window = max(16 * 1024, int((need_out - len(self.buffer)) * ratio * 1.1) + 8192)
-            end = min(self.member.range_end, self.raw_pos + min(window, 1024 * 1024) - 1)
-            raw = _fetch(client, url, self.raw_pos, end, meter)
-            self.raw_pos = max(self.raw_pos, end + 1)
-            return raw
-
-        while not self.finished and len(self.buffer) < need_out:
-            out = self.inflater.read(need_out - len(self.buffer), more)
-            self.finished = not out
-            self.buffer += out
-
-    def drop_before(self, offset: int) -> None:
-        if offset > self.out_pos:
-            cut = min(offset - self.out_pos, len(self.buffer))
-            self.buffer = self.buffer[cut:]
-            self.out_pos += cut
-
-
-class PreviewCache:
-    """Signed URLs, archive sizes and inflation cursors reused between previews."""
-
-    def __init__(self, max_cursors: int = 8) -> None:
-        self._lock = threading.Lock()
-        self._urls: dict[tuple[str, str | None], tuple[str, float]] = {}
-        self._sizes: dict[tuple[str, str | None], int | None] = {}
-        self._cursors: OrderedDict[tuple[str, str], _Cursor] = OrderedDict()
-        self._max = max_cursors
-
-    def url(self, client: StorageClient, archive: str, region: str | None) -> str:
-        key = (archive, region)
-        with self._lock:
-            known = self._urls.get(key)
-            if known and time.monotonic() - known[1] < URL_TTL_S:
-                return known[0]
-        url = client.signed_urls([archive], "download", region)[0]
-        with self._lock:
-            self._urls[key] = (url, time.monotonic())
-        return url
-
-    def archive_size(self, client: StorageClient, archive: str, region: str | None
-                     ) -> int | None:
-        key = (archive, region)
-        with self._lock:
-            if key in self._sizes:
-                return self._sizes[key]
-        size = archive_file_size(client, archive, region)
-        with self._lock:
-            self._sizes[key] = size
-        return size
-
-    def cursor(self, member: Member, offset: int) -> _Cursor:
-        """A cursor positioned at or before `offset` (a new one from the start if need be)."""
-        key = (member.archive, member.name)
-        with self._lock:
-            found = self._cursors.get(key)
-            if found is not None and found.member == member and found.out_pos <= offset:
-                self._cursors.move_to_end(key)
-                return found
-            fresh = _Cursor.start(member)
-            self._cursors[key] = fresh
-            while len(self._cursors) > self._max:
-                self._cursors.popitem(last=False)
-            return fresh
-
-    def clear(self) -> None:
-        with self._lock:
-            self._urls.clear()
-            self._sizes.clear()
-            self._cursors.clear()
-
-
-def archive_file_size(client: StorageClient, archive: str, region: str | None = None
-                      ) -> int | None:
-    """The archive file's size in bytes (one listing); None if it cannot be read.
-
-    (The `size` of a zip-contents reply is the members' total, not the archive's.)
-    """
-    try:
-        return storage.stat(archive, region, client=client).get("size_bytes")
-    except StorageError:
-        return None
-
-
-def _url(client: StorageClient, member: Member, region: str | None,
-         cache: PreviewCache | None) -> str:
-    if cache is not None:
-        return cache.url(client, member.archive, region)
-    return client.signed_urls([member.archive], "download", region)[0]
-
-
-# -- reading by byte range ----------------------------------------------------------------------
-
-
-def read_range(client: StorageClient, member: Member, offset: int, nbytes: int, *,
-               region: str | None = None, meter: ByteMeter | None = None,
-               cache: PreviewCache | None = None) -> bytes:
-    """Uncompressed bytes `offset .. offset+nbytes` of a member.
-
-    A stored member is read at that offset directly; a compressed one is inflated from its
-    start (or from where a cached cursor stopped, so reading chunk after chunk costs each
-    raw byte once).
-    """
-    meter = meter if meter is not None else ByteMeter()
-    size = member.info.size
-    if size is not None:
-        nbytes = max(0, min(nbytes, size - offset))
-    if nbytes <= 0 or member.compressed_size <= 0:
-        return b""
-    url = _url(client, member, region, cache)
-    if (member.info.compress_type or 0) == 0:
-        start = member.range_start + offset
-        return _fetch(client, url, start, min(member.range_end, start + nbytes - 1), meter)
-    cursor = cache.cursor(member, offset) if cache is not None else _Cursor.start(member)
-    with cursor.lock:
-        if cursor.out_pos > offset:  # taken over by another reader meanwhile: start again
-            cursor = _Cursor.start(member)
-        while True:
-            cursor.drop_before(offset)
-            if cursor.out_pos >= offset or cursor.finished:
-                break
-            # skipped output goes 1 MiB at a time, whatever the offset
-            cursor.pump(client, url, min(offset - cursor.out_pos + 1, 1024 * 1024), meter)
-        cursor.pump(client, url, nbytes, meter)
-        return cursor.buffer[:nbytes]
-
-
-def read_all(client: StorageClient, member: Member, *, region: str | None = None,
-             meter: ByteMeter | None = None, cache: PreviewCache | None = None) -> bytes:
-    """A whole member's bytes (only its own raw bytes are fetched).
-
-    IntegrityError as soon as the output passes the declared size: a lying header cannot
-    make it inflate on.
-    """
-    if member.compressed_size <= 0:
-        return b""
-    return b"".join(iter_member(client, member, _url(client, member, region, cache),
-                                on_raw=meter))
-
-
-def read_tail(client: StorageClient, member: Member, lines: int = TAIL_LINES, *,
-              region: str | None = None, meter: ByteMeter | None = None,
-              cache: PreviewCache | None = None) -> tuple[bytes, int]:
-    """The last `lines` lines (at most TAIL_KEEP bytes) and the offset where they start.
-
-    A stored member is read from its end only; a compressed one is inflated from its start
-    (the format allows nothing else) piece by piece, keeping only TAIL_KEEP bytes.
-    """
-    meter = meter if meter is not None else ByteMeter()
-    size = member.info.size or 0
-    if size == 0 or member.compressed_size <= 0:
-        return b"", 0
-    url = _url(client, member, region, cache)
-    if (member.info.compress_type or 0) == 0:
-        window = 16 * 1024
-        while True:
-            start = max(member.range_start, member.range_end + 1 - window)
-            data = _fetch(client, url, start, member.range_end, meter)
-            at_start = start == member.range_start
-            if data.count(b"\n") > lines or at_start or len(data) >= TAIL_KEEP:
-                return _last_lines(data, lines, at_start, start - member.range_start)
-            window *= 4
-    kept, produced = b"", 0
-    for chunk in iter_member(client, member, url, on_raw=meter):
-        produced += len(chunk)
-        kept = (kept + chunk)[-TAIL_KEEP:]
-    return _last_lines(kept, lines, len(kept) == produced, produced - len(kept))
-
-
-def _last_lines(data: bytes, lines: int, at_start: bool, base: int) -> tuple[bytes, int]:
-    """The last `lines` lines of `data` (which starts at offset `base`), whole lines only."""
-    body = data[:-1] if data.endswith(b"\n") else data
-    cut = len(body)
-    for _ in range(lines):
-        cut = body.rfind(b"\n", 0, cut)
-        if cut < 0:
-            break
-    if cut < 0:
-        if at_start:
-            return data, base
-        cut = data.find(b"\n")  # drop the partial first line of a window
-        if cut < 0:
-            return data, base
-    return data[cut + 1 :], base + cut + 1
-
-
-def read_before(client: StorageClient, member: Member, end_offset: int,
-                nbytes: int = HEAD_BYTES, *, region: str | None = None,
-                meter: ByteMeter | None = None, cache: PreviewCache | None = None
-                ) -> tuple[bytes, int]:
-    """Whole lines ending at `end_offset` (about `nbytes` of them) and their start offset."""
-    start = max(0, end_offset - nbytes)
-    data = read_range(client, member, start, end_offset - start, region=region, meter=meter,
-                      cache=cache)
-    if start > 0:
-        cut = data.find(b"\n")
-        if cut >= 0:
-            return data[cut + 1 :], start + cut + 1
-    return data, start
 
 
 # -- kinds and rendering --------------------------------------------------------------------------
@@ -444,47 +201,6 @@ def csv_table(data: bytes, sep: str, complete: bool, rows: int = CSV_ROWS) -> di
     }
 
 
-# -- code a user could run instead -------------------------------------------------------------
-
-
-def _short(archive: str, name: str) -> str:
-    prefix = IMPLIED_PREFIX.get(posixpath.basename(archive), "")
-    return name[len(prefix):] if prefix and name.startswith(prefix) else name
-
-
-def _region_arg(region: str | None) -> str:
-    return f", region={region!r}" if region else ""
-
-
-def _code(action: str, archive: str, name: str, region: str | None, **extra: Any) -> str:
-    short = _short(archive, name)
-    head = "import inductiva_widgets.storage as storage\n"
-    r = _region_arg(region)
-    a, m = _q(archive), _q(short)
-    if action == "tail":
-        return f"{head}storage.tail_member({a}, {m}, lines={extra['lines']}{r})"
-    if action == "range":
-        offset, nbytes = extra["offset"], extra["nbytes"]
-        if offset == 0:
-            return f"{head}data = storage.read_member({a}, {m}{r}, max_bytes={nbytes})"
-        return (f"{head}data = storage.read_member({a}, {m}{r}, "
-                f"max_bytes={offset + nbytes})[{offset}:]")
-    if action == "all":
-        return f"{head}data = storage.read_member({a}, {m}{r})"
-    if action == "csv":
-        sep = extra.get("sep", ",")
-        sep_arg = "" if sep == "," else f", sep={sep!r}"
-        return (f"import io\nimport pandas as pd\n{head}"
-                f"df = pd.read_csv(io.BytesIO(storage.read_member({a}, {m}{r})){sep_arg})")
-    if action == "download":
-        return (f"{head}storage.download({_q(archive + '/' + name)}, {_q(extra['folder'])}{r})")
-    return f"{head}storage.get_zip_contents({a}, '', recursive=True{r})"
-
-
-def _q(text: str) -> str:
-    return repr(text)
-
-
 # -- previews -------------------------------------------------------------------------------------
 
 
@@ -533,8 +249,7 @@ def preview_member(client: StorageClient, archive: str, member: str | Member,
         head = sniffed[:HEX_BYTES] if sniffed is not None else read_range(
             client, located, 0, HEX_BYTES, region=region, meter=meter, cache=cache)
         reply.update(kind="binary", mode="head", hex=hexdump(head), head_bytes=len(head),
-                     code=_code("range", archive, located.name, region, offset=0,
-                                nbytes=HEX_BYTES))
+                     code=code_snippets.member_range(archive, located.name, 0, HEX_BYTES, region))
     elif kind == "csv" and mode in ("auto", "head"):
         reply.update(_csv(client, located, archive, region, meter, cache))
     else:
@@ -563,12 +278,12 @@ def _text(client: StorageClient, member: Member, archive: str, mode: str, offset
         data, start = read_tail(client, member, TAIL_LINES, region=region, meter=meter,
                                 cache=cache)
         end = size
-        code = _code("tail", archive, member.name, region, lines=TAIL_LINES)
+        code = code_snippets.member_tail(archive, member.name, TAIL_LINES, region)
     elif mode == "earlier":
         end = max(0, min(int(offset), size))
         data, start = read_before(client, member, end, HEAD_BYTES, region=region,
                                   meter=meter, cache=cache)
-        code = _code("range", archive, member.name, region, offset=start, nbytes=end - start)
+        code = code_snippets.member_range(archive, member.name, start, end - start, region)
     else:
         start = 0 if mode == "head" else max(0, min(int(offset), size))
         known = sniffed if start == 0 and sniffed is not None else b""
@@ -576,7 +291,7 @@ def _text(client: StorageClient, member: Member, archive: str, mode: str, offset
                                   region=region, meter=meter, cache=cache)
         data = data[: _chunk_end(data, start + len(data) >= size)]
         end = start + len(data)
-        code = _code("range", archive, member.name, region, offset=start, nbytes=HEAD_BYTES)
+        code = code_snippets.member_range(archive, member.name, start, HEAD_BYTES, region)
     return {"kind": "text", "mode": mode, "text": data.decode("utf-8", "replace"),
             "offset": start, "next_offset": end, "at_start": start == 0, "eof": end >= size,
             "code": code}
@@ -597,14 +312,14 @@ def _csv(client: StorageClient, member: Member, archive: str, region: str | None
     used = len(data) if complete else data.rfind(b"\n") + 1
     return {"kind": "csv", "mode": "head", "sep": sep, **table, "head_bytes": used,
             "complete": complete, "offset": 0, "next_offset": used,
-            "code": _code("csv", archive, member.name, region, sep=sep)}
+            "code": code_snippets.member_csv(archive, member.name, sep, region)}
 
 
 def _image(client: StorageClient, member: Member, region: str | None, meter: ByteMeter,
            cache: PreviewCache | None) -> dict[str, Any]:
     mime = IMAGE_TYPES[_ext(member.name)]
     size = member.info.size or 0
-    code = _code("all", member.archive, member.name, region)
+    code = code_snippets.member_read(member.archive, member.name, region)
     if size > IMAGE_CAP:
         return {"kind": "image", "mode": "full", "mime": mime, "data_url": None,
                 "too_large": True, "code": code,
@@ -709,8 +424,8 @@ class MemberPreviewCalls(traitlets.HasTraits):
         return {"name": located.name, "python": python, "shape": list(frame.shape),
                 "columns": [str(c) for c in frame.columns],
                 "dtypes": [str(t) for t in frame.dtypes], "bytes_fetched": meter.n,
-                "code": _code("csv", archive, located.name, self._region(),
-                              sep=_csv_sep(located.name, b""))}
+                "code": code_snippets.member_csv(archive, located.name,
+                                                 _csv_sep(located.name, b""), self._region())}
 
     @rpc
     def download_member(self, archive: str, member: str,
@@ -724,5 +439,5 @@ class MemberPreviewCalls(traitlets.HasTraits):
         self.download_folder = folder
         return {"path": str(local), "size": local.stat().st_size,
                 "bytes_fetched": located.compressed_size,
-                "code": _code("download", archive, located.name, self._region(),
-                              folder=folder)}
+                "code": code_snippets.member_download(archive, located.name, folder,
+                                                      self._region())}

@@ -13,6 +13,7 @@ from typing import Any
 from .. import storage
 from ..protocol.paths import split_path
 from ..storage._download import local_path
+from . import code_snippets
 from ._rpc import rpc
 
 
@@ -55,7 +56,8 @@ class TransferCalls:
                     f"{', '.join(existing[:3])} already exist{'s' if len(existing) == 1 else ''}"
                     "; choose another folder or tick 'Replace existing files'")
         self.download_folder = folder
-        return {"transfers": self.download(paths, folder, decompress)}
+        return {"transfers": self.download(paths, folder, decompress),
+                "code": code_snippets.download(paths, folder, decompress)}
 
     @rpc
     def start_upload(self, local_path: str, folder: str) -> dict[str, Any]:
@@ -65,7 +67,8 @@ class TransferCalls:
                                            f"machine (cwd: {os.getcwd()})")
         if folder.strip("/") == "":
             raise storage.InvalidPathError("uploads go into a folder, not the storage root")
-        return {"transfer": self.queue.upload(local_path, folder).id}
+        return {"transfer": self.queue.upload(local_path, folder).id,
+                "code": code_snippets.upload(local_path, folder)}
 
     @rpc
     def cancel_transfer(self, id: str) -> dict[str, Any]:
@@ -88,8 +91,13 @@ class TransferCalls:
                 "name": posixpath.basename(path)}
 
     @rpc
-    def browser_upload_urls(self, folder: str, names: list[str]) -> dict[str, Any]:
-        """Signed upload URLs for files sent from the browser straight to storage."""
+    def browser_upload_urls(self, folder: str, names: list[str],
+                            sizes: list[int] | None = None) -> dict[str, Any]:
+        """Signed upload URLs for files sent from the browser straight to storage.
+
+        Each file becomes a transfer in the queue (its `transfer` id), whose progress the
+        page reports with `browser_upload_progress` and `browser_upload_finished`.
+        """
         folder = "/".join(split_path(folder))
         if not folder:
             raise storage.InvalidPathError("open a folder first: files cannot go in the root")
@@ -97,7 +105,24 @@ class TransferCalls:
         for path in paths:
             split_path(path, allow_root=False)
         urls = storage.get_signed_urls(paths, "upload", self._region(), client=self.client)
-        return {"targets": [{"path": p, "url": u} for p, u in zip(paths, urls, strict=True)]}
+        sizes = list(sizes or []) + [None] * (len(names) - len(sizes or []))
+        manager = self.queue.manager
+        return {"targets": [
+            {"path": p, "url": u, "transfer": manager.track_browser_upload(n, folder, s).id}
+            for p, u, n, s in zip(paths, urls, names, sizes, strict=True)]}
+
+    @rpc
+    def browser_upload_progress(self, id: str, bytes_done: int) -> dict[str, Any]:
+        """Bytes a browser's upload has sent so far (Python works out rate and ETA)."""
+        self.queue.manager.report(id, int(bytes_done))
+        return {}
+
+    @rpc
+    def browser_upload_finished(self, id: str, state: str,
+                                error: str | None = None) -> dict[str, Any]:
+        """A browser's upload ended: "done", "failed" or "cancelled"."""
+        self.queue.manager.finish(id, state, error)
+        return {}
 
     @rpc
     def start_upload_from_url(self, url: str, folder: str, name: str = "") -> dict[str, Any]:
@@ -106,7 +131,8 @@ class TransferCalls:
             raise storage.InvalidPathError("type the URL to fetch")
         target = storage.upload_from_url(url.strip(), folder, name.strip() or None,
                                          self._region(), client=self.client)
-        return {"path": target}
+        return {"path": target, "code": code_snippets.upload_from_url(
+            url.strip(), folder, name.strip(), self._region())}
 
     @rpc
     def exists(self, path: str) -> dict[str, Any]:
@@ -125,7 +151,8 @@ class TransferCalls:
         operation = storage.export(path, storage.ExportDestination.AWS_S3, bucket.strip(),
                                    file_name.strip() or None, int(part_size),
                                    region or self._region(), client=self.client)
-        return self.operation(operation.id)
+        return {**self.operation(operation.id), "code": code_snippets.export(
+            path, bucket.strip(), file_name.strip(), int(part_size), region or self._region())}
 
     @rpc
     def operation(self, id: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 The widgets show the snapshots this publishes; the work itself is the storage client's
 `upload` and `download` (parallel, resumable), run in worker threads so that the kernel
-stays free for other cells.
+stays free for other cells. Files a browser page sends straight to the storage are tracked
+here too, from the progress the page reports, so that every transfer's rate and ETA are
+worked out in one place (the views only show them).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from .. import storage
 from ..storage import CancelToken, StorageClient, TransferCancelled, TransferProgress
+from . import code_snippets
 
 # Progress reaches the view at most this often per transfer: a 1,000-file transfer must
 # not flood the kernel or the page.
@@ -34,6 +37,7 @@ class Transfer:
     source: str
     target: str
     options: dict[str, Any]
+    origin: str = "kernel"  # "kernel": run here; "browser": sent by a page, progress reported
     state: str = "queued"  # queued, running, done, failed, cancelled
     bytes_done: int = 0
     bytes_total: int | None = None
@@ -52,15 +56,18 @@ class Transfer:
     @property
     def label(self) -> str:
         arrow = "→"
-        return f"{self.kind.capitalize()} {self.source} {arrow} {self.target}"
+        where = " (from this browser)" if self.origin == "browser" else ""
+        return f"{self.kind.capitalize()} {self.source} {arrow} {self.target}{where}"
 
     @property
-    def code(self) -> str:
-        """The equivalent `inductiva_widgets.storage` call."""
+    def code(self) -> str | None:
+        """The equivalent `inductiva_widgets.storage` call (none for a browser's upload)."""
+        if self.origin == "browser":
+            return None
         if self.kind == "download":
-            return (f"storage.download({self.source!r}, {self.target!r}, "
-                    f"decompress={self.options.get('decompress', True)!r})")
-        return f"storage.upload({self.source!r}, {self.target!r})"
+            return code_snippets.download_call(self.source, self.target,
+                                               self.options.get("decompress", True))
+        return code_snippets.upload_call(self.source, self.target)
 
     @property
     def eta_s(self) -> float | None:
@@ -70,12 +77,14 @@ class Transfer:
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "label": self.label, "source": self.source,
+            "id": self.id, "kind": self.kind, "origin": self.origin, "label": self.label,
+            "source": self.source,
             "target": self.target, "state": self.state, "bytes_done": self.bytes_done,
             "bytes_total": self.bytes_total, "files_done": self.files_done,
             "files_total": self.files_total, "current_file": self.current_file,
             "rate": self.rate, "eta_s": self.eta_s, "error": self.error,
             "result": self.result[:20], "result_count": len(self.result), "code": self.code,
+            "retryable": self.origin == "kernel",
         }
 
     def _observe(self, progress: TransferProgress) -> None:
@@ -85,7 +94,11 @@ class Transfer:
         self.files_done = progress.files_done
         self.files_total = progress.files_total
         self.current_file = progress.current_file
-        self._samples.append((now, progress.bytes_done))
+        self._sample(now, progress.bytes_done)
+
+    def _sample(self, now: float, bytes_done: int) -> None:
+        """The rate over the last RATE_WINDOW_S seconds, from this and earlier samples."""
+        self._samples.append((now, bytes_done))
         while self._samples and now - self._samples[0][0] > RATE_WINDOW_S:
             self._samples.popleft()
         if len(self._samples) >= 2:
@@ -126,6 +139,43 @@ class TransferManager:
     def upload(self, local_path: str, remote_dir: str) -> Transfer:
         return self._submit(Transfer(uuid.uuid4().hex[:12], "upload", local_path, remote_dir,
                                      {}))
+
+    def track_browser_upload(self, name: str, folder: str, size: int | None) -> Transfer:
+        """A file a browser page sends straight to the storage; it reports its progress."""
+        transfer = Transfer(uuid.uuid4().hex[:12], "upload", name, folder, {},
+                            origin="browser", state="running", bytes_total=size,
+                            files_total=1, started=time.monotonic())
+        transfer._sample(transfer.started, 0)
+        with self._lock:
+            self._transfers[transfer.id] = transfer
+        self.publish()
+        return transfer
+
+    def report(self, transfer_id: str, bytes_done: int) -> None:
+        """Progress of a browser's upload (late or out-of-order reports are ignored)."""
+        transfer = self.get(transfer_id)
+        if transfer.state != "running" or bytes_done < transfer.bytes_done:
+            return
+        transfer.bytes_done = int(bytes_done)
+        now = time.monotonic()
+        transfer._sample(now, transfer.bytes_done)
+        if now - self._last_publish.get(transfer.id, 0.0) >= PUBLISH_INTERVAL_S:
+            self._last_publish[transfer.id] = now
+            self.publish()
+
+    def finish(self, transfer_id: str, state: str, error: str | None = None) -> None:
+        """A browser's upload ended: "done", "failed" or "cancelled"."""
+        if state not in ("done", "failed", "cancelled"):
+            raise ValueError(f"a transfer cannot finish as {state!r}")
+        transfer = self.get(transfer_id)
+        if transfer.state not in ("running", "cancelled"):
+            return
+        transfer.state, transfer.error = state, error
+        if state == "done":
+            transfer.bytes_done = transfer.bytes_total or transfer.bytes_done
+            transfer.files_done = 1
+        transfer.finished = time.monotonic()
+        self.publish()
 
     def _submit(self, transfer: Transfer) -> Transfer:
         with self._lock:
@@ -175,13 +225,17 @@ class TransferManager:
     def cancel(self, transfer_id: str) -> None:
         transfer = self.get(transfer_id)
         transfer.cancel.cancel()
-        if transfer.state == "queued":
+        # A browser's upload is stopped by its page, which sees the state change.
+        if transfer.state == "queued" or (transfer.origin == "browser"
+                                          and transfer.state == "running"):
             transfer.state = "cancelled"
             self.publish()
 
     def retry(self, transfer_id: str) -> Transfer:
         """Run a failed or cancelled transfer again; partial downloads resume."""
         transfer = self.get(transfer_id)
+        if transfer.origin == "browser":
+            raise ValueError("an upload from the browser is sent again from the browser")
         if transfer.state not in ("failed", "cancelled"):
             raise ValueError(f"only failed or cancelled transfers can be retried, "
                              f"not {transfer.state} ones")

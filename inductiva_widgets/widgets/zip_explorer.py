@@ -22,6 +22,7 @@ from .previews import (
     MemberPreviewCalls,
     archive_file_size,
     member_dataframe,
+    method_name,
     preview_member,
 )
 
@@ -34,7 +35,7 @@ MAX_FLAT_MEMBERS = 20_000
 
 def _member_json(info: ZipFileInfo) -> dict[str, Any]:
     return {"name": info.name, "size": info.size, "compressed_size": info.compressed_size,
-            "compress_type": info.compress_type,
+            "compress_type": info.compress_type, "method": method_name(info.compress_type),
             "created": info.creation_time.isoformat() if info.creation_time else None}
 
 

@@ -1,11 +1,14 @@
-// A tiny element builder: h("button", {class: "x", "aria-label": "Refresh", onclick}, "↻").
+// A tiny element builder: h("button", {class: "x", "aria-label": "Refresh"}, "↻").
+// Listeners are never attached here: `scope.h(...)` (lifecycle.js) takes `on…` attributes
+// and removes them at teardown.
 
-export function h(tag, attrs = {}, ...children) {
+/** Build an element; `listen(el, type, fn)` attaches the `on…` attributes. */
+export function build(listen, tag, attrs, children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith("on") && typeof value === "function") {
-      el.addEventListener(key.slice(2), value);
+      listen(el, key.slice(2), value);
     } else if (key === "class") {
       el.className = value;
     } else if (key === "text") {
@@ -23,21 +26,15 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+function refuse(el, type) {
+  throw new Error(`h(<${el.tagName.toLowerCase()}>, {on${type}}): attach listeners with scope.h()`);
+}
+
+export function h(tag, attrs = {}, ...children) {
+  return build(refuse, tag, attrs, children);
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;
-}
-
-/** An error line (role=alert) with a dismiss button; `show("")` hides it. */
-export function createAlert(extraClass = "") {
-  const el = h("div", { class: `iw-alert ${extraClass}`.trim(), role: "alert", hidden: true });
-  function show(message) {
-    el.hidden = !message;
-    clear(el);
-    if (message) {
-      el.append(h("span", {}, message),
-        h("button", { class: "iw-link", "aria-label": "Dismiss message", onclick: () => show("") }, "✕"));
-    }
-  }
-  return { el, show };
 }

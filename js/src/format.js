@@ -1,4 +1,4 @@
-// Formatting shared by every view: sizes, dates, costs, compression methods.
+// Formatting shared by every view: sizes, dates, costs, paths.
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
@@ -38,8 +38,6 @@ export function formatCost(value, currency = "USD") {
   const text = Math.abs(value) < 0.01 ? value.toPrecision(2) : value.toFixed(2);
   return `${text} ${currency}`;
 }
-
-export const COMPRESSION = { 0: "stored", 8: "deflate", 12: "bzip2", 14: "lzma" };
 
 /** Breadcrumb parts of a storage path: [{name, path}], the root first. */
 export function crumbs(path) {

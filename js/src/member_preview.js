@@ -4,8 +4,10 @@
 //   preview({archive, member, mode, offset})   mode: auto | head | more | tail | earlier
 //   member_frame({archive, member})            the whole CSV into explorer.frames[...]
 //   download_member({archive, member, folder}) to a kernel-side folder
-import { h, clear } from "./dom.js";
-import { COMPRESSION, exactBytes, formatBytes } from "./format.js";
+// Python writes the method's name and the "Show code" text; this only shows them.
+import { clear, h } from "./dom.js";
+import { createAlert } from "./alert.js";
+import { exactBytes, formatBytes } from "./format.js";
 
 let previewCounter = 0;
 
@@ -16,11 +18,10 @@ export function fetchedNote(fetched, archiveSize) {
   return `fetched ${formatBytes(fetched || 0)} of ${of}`;
 }
 
-/** "278 KiB, 43.0 KiB compressed (deflate)". */
+/** "278 KiB, 43.0 KiB compressed (deflate)", from a reply's sizes and `method`. */
 export function memberSummary(info) {
-  const method = COMPRESSION[info.compress_type] || info.method || `method ${info.compress_type}`;
-  if (info.compress_type === 0) return `${formatBytes(info.size)} (stored, not compressed)`;
-  return `${formatBytes(info.size)}, ${formatBytes(info.compressed_size)} compressed (${method})`;
+  if (info.method === "stored") return `${formatBytes(info.size)} (stored, not compressed)`;
+  return `${formatBytes(info.size)}, ${formatBytes(info.compressed_size)} compressed (${info.method})`;
 }
 
 /** "bytes 0 – 65,536 of 285,065" for the text currently shown. */
@@ -47,8 +48,15 @@ function shortName(name) {
   return parts[parts.length - 1] || name;
 }
 
-export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDownloadFolder = null,
-  onFrame = null } = {}) {
+/**
+ * @param {import("./lifecycle.js").Scope} parentScope
+ * @param {{rpc: object, downloadFolder?: string, onDownloadFolder?: (folder: string) => void,
+ *   onFrame?: (reply: object) => void}} options
+ */
+export function createMemberPreview(parentScope, { rpc, downloadFolder = "./downloads",
+  onDownloadFolder = null, onFrame = null }) {
+  const scope = parentScope.child();
+  let bodyScope = scope.child(); // listeners of what the body shows now (an image's load)
   previewCounter += 1;
   const uid = `iw-preview-${previewCounter}`;
   let seq = 0; // replies for an older selection are dropped
@@ -57,18 +65,18 @@ export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDow
   const title = h("h3", { class: "iw-preview-title", id: `${uid}-title` });
   const meta = h("div", { class: "iw-preview-meta" });
   const fetched = h("div", { class: "iw-preview-fetched" });
-  const alertBox = h("div", { class: "iw-preview-alert", role: "alert", hidden: true });
+  const alert = createAlert(scope, { className: "iw-preview-alert", dismissible: false });
   const note = h("div", { class: "iw-preview-note", hidden: true });
   const actions = h("div", { class: "iw-preview-actions" });
   const codeBox = h("pre", { class: "iw-preview-code", id: `${uid}-code`, hidden: true,
     "aria-label": "Equivalent Python code" });
   const codeButton = h("button", { class: "iw-button", "aria-expanded": "false",
-    "aria-controls": `${uid}-code`, onclick: () => toggleCode() }, "Show code");
+    "aria-controls": `${uid}-code`, "data-action": "code" }, "Show code");
   const folderInput = h("input", { class: "iw-input iw-preview-folder", type: "text",
     value: downloadFolder, "aria-label": "Download folder (on the kernel's machine)",
     title: "Folder on the kernel's machine" });
-  folderInput.addEventListener("keydown", (e) => { if (e.key === "Enter") download(); });
-  const downloadButton = h("button", { class: "iw-button", onclick: () => download() },
+  scope.listen(folderInput, "keydown", (e) => { if (e.key === "Enter") download(); });
+  const downloadButton = scope.h("button", { class: "iw-button", onclick: () => download() },
     "Download member");
   const saveRow = h("div", { class: "iw-preview-save" },
     h("label", { class: "iw-preview-label", for: `${uid}-folder` }, "Save to"), folderInput,
@@ -81,12 +89,27 @@ export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDow
   const controls = h("div", { class: "iw-preview-controls", hidden: true }, actions, saveRow,
     result, codeBox);
   const el = h("section", { class: "iw-preview", role: "region", "aria-label": "Member preview",
-    "aria-live": "polite" }, placeholder, head, alertBox, note, controls, body);
+    "aria-live": "polite" }, placeholder, head, alert.el, note, controls, body);
+  const showError = alert.show;
 
-  function showError(message) {
-    clear(alertBox);
-    alertBox.hidden = !message;
-    if (message) alertBox.append(h("span", {}, message));
+  // The buttons above the text come and go with each reply: one listener serves them all.
+  const ACTIONS = {
+    code: () => toggleCode(),
+    head: () => load("head"),
+    tail: () => load("tail"),
+    more: (offset) => load("more", offset),
+    earlier: (offset) => load("earlier", offset),
+    frame: () => openFrame(),
+  };
+  scope.listen(controls, "click", (e) => {
+    const target = e.target.closest("[data-action]");
+    if (target && ACTIONS[target.dataset.action]) ACTIONS[target.dataset.action](Number(target.dataset.offset || 0));
+  });
+
+  function clearBody() {
+    bodyScope.dispose();
+    bodyScope = scope.child();
+    clear(body);
   }
 
   function setBusy(busy) {
@@ -116,39 +139,38 @@ export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDow
       `(the member is ${exactBytes(state.info?.compressed_size)} compressed)`;
   }
 
-  function button(label, onclick, attrs = {}) {
-    return h("button", { class: "iw-button", onclick, ...attrs }, label);
+  function button(label, action, attrs = {}) {
+    return h("button", { class: "iw-button", "data-action": action, ...attrs }, label);
   }
 
   // -- rendering of one reply ----------------------------------------------------------------
   function renderText(reply) {
     const merged = mergeText(state, reply);
     Object.assign(state, merged, { eof: merged.end >= (reply.size || 0), atStart: merged.start <= 0 });
-    clear(body);
+    clearBody();
     const range = h("div", { class: "iw-preview-range" }, rangeNote(state.start, state.end, reply.size));
     const pre = h("pre", { class: "iw-preview-text", tabindex: "0",
       "aria-label": `Text of ${shortName(reply.member)}` }, state.text);
     body.append(range, pre);
     clear(actions);
     if (!state.atStart) {
-      actions.append(button("Show start", () => load("head")));
+      actions.append(button("Show start", "head"));
       if (state.textMode === "tail") {
-        actions.append(button("Load more", () => load("earlier", state.start),
-          { title: "Load the lines before these" }));
+        actions.append(button("Load more", "earlier",
+          { title: "Load the lines before these", "data-offset": state.start }));
       }
     }
     if (!state.eof) {
-      actions.append(button("Load more", () => load("more", state.end),
-        { title: "Load the next chunk" }));
-      actions.append(button("Show end", () => load("tail")));
+      actions.append(button("Load more", "more", { title: "Load the next chunk", "data-offset": state.end }));
+      actions.append(button("Show end", "tail"));
     }
     actions.append(codeButton);
     if (reply.mode === "more") pre.scrollTop = pre.scrollHeight;
-    if (reply.mode === "tail") requestAnimationFrame(() => { pre.scrollTop = pre.scrollHeight; });
+    if (reply.mode === "tail") bodyScope.frame(() => { pre.scrollTop = pre.scrollHeight; });
   }
 
   function renderCsv(reply) {
-    clear(body);
+    clearBody();
     const headRow = h("tr", {}, reply.columns.map((c, i) => h("th", { scope: "col" },
       h("span", { class: "iw-preview-col" }, c),
       h("span", { class: "iw-preview-dtype" }, reply.dtypes[i]))));
@@ -162,30 +184,30 @@ export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDow
     body.append(h("div", { class: "iw-preview-table-wrap", tabindex: "0",
       "aria-label": `Table preview of ${shortName(reply.member)}` }, table));
     clear(actions);
-    actions.append(button("Open as DataFrame", () => openFrame()),
-      button("Show as text", () => load("more", 0)), codeButton);
+    actions.append(button("Open as DataFrame", "frame"),
+      button("Show as text", "more", { "data-offset": 0 }), codeButton);
   }
 
   function renderImage(reply) {
-    clear(body);
+    clearBody();
     clear(actions);
     actions.append(codeButton);
     if (!reply.data_url) return;
     const size = h("div", { class: "iw-preview-range" }, "");
     const img = h("img", { class: "iw-preview-image", alt: `Image ${shortName(reply.member)}`,
       src: reply.data_url });
-    img.addEventListener("load", () => { size.textContent = `${img.naturalWidth} × ${img.naturalHeight} px`; });
-    img.addEventListener("error", () => showError(`${reply.member} could not be displayed as an image.`));
+    bodyScope.listen(img, "load", () => { size.textContent = `${img.naturalWidth} × ${img.naturalHeight} px`; });
+    bodyScope.listen(img, "error", () => showError(`${reply.member} could not be displayed as an image.`));
     body.append(size, h("div", { class: "iw-preview-image-wrap" }, img));
   }
 
   function renderBinary(reply) {
-    clear(body);
+    clearBody();
     body.append(h("div", { class: "iw-preview-range" },
       `first ${reply.head_bytes} bytes (hex and ASCII)`),
     h("pre", { class: "iw-preview-hex", tabindex: "0", "aria-label": "Hex dump" }, reply.hex));
     clear(actions);
-    actions.append(button("Show as text", () => load("more", 0)), codeButton);
+    actions.append(button("Show as text", "more", { "data-offset": 0 }), codeButton);
   }
 
   function render(reply) {
@@ -282,7 +304,7 @@ export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDow
     result.textContent = "";
     note.hidden = true;
     clear(actions);
-    clear(body);
+    clearBody();
     codeBox.textContent = "";
     return load("auto");
   }
@@ -295,12 +317,13 @@ export function createMemberPreview({ rpc, downloadFolder = "./downloads", onDow
     controls.hidden = true;
     note.hidden = true;
     showError("");
-    clear(body);
+    clearBody();
   }
 
   function setDownloadFolder(folder) {
     if (folder && document.activeElement !== folderInput) folderInput.value = folder;
   }
 
-  return { el, show, reset, setDownloadFolder, current: () => (state ? state.member : null) };
+  return { el, show, reset, setDownloadFolder, current: () => (state ? state.member : null),
+    dispose: () => scope.dispose() };
 }

@@ -1,16 +1,27 @@
 // Calls from a view to its Python object, and events pushed back, over custom messages.
+// Owned by a scope: at teardown the view stops listening, and calls still pending never
+// settle (so nothing runs against a view that is gone).
 
 let counter = 0;
 
-export function createRpc(model, { timeoutMs = 120000 } = {}) {
+export function newToken() {
+  counter += 1;
+  return `t${Date.now().toString(36)}${counter}`;
+}
+
+/**
+ * @param {import("./lifecycle.js").Scope} scope
+ * @param {import("./models.js").AnyModel} model
+ */
+export function createRpc(scope, model, { timeoutMs = 120000 } = {}) {
   const pending = new Map();
   const listeners = new Map();
 
-  function onMessage(msg) {
+  scope.onModel(model, "msg:custom", (msg) => {
     if (!msg || typeof msg !== "object") return;
     if (msg.kind === "reply" && pending.has(msg.id)) {
-      const { resolve, reject, timer } = pending.get(msg.id);
-      clearTimeout(timer);
+      const { resolve, reject, cancelTimer } = pending.get(msg.id);
+      cancelTimer();
       pending.delete(msg.id);
       if (msg.error) {
         const error = new Error(msg.error.message);
@@ -20,38 +31,44 @@ export function createRpc(model, { timeoutMs = 120000 } = {}) {
         resolve(msg.result);
       }
     } else if (msg.kind === "event") {
-      (listeners.get(msg.event) || []).forEach((fn) => fn(msg));
+      for (const fn of listeners.get(msg.event) || []) fn(msg);
     }
+  });
+  scope.add(() => {
+    pending.clear();
+    listeners.clear();
+  });
+
+  function send(method, args) {
+    counter += 1;
+    const id = `${Date.now().toString(36)}-${counter}`;
+    model.send({ kind: "call", id, method, args });
+    return id;
   }
-  model.on("msg:custom", onMessage);
 
   return {
+    /** Call `method` in Python; resolves with its result, rejects with its error. */
     call(method, args = {}) {
-      counter += 1;
-      const id = `${Date.now().toString(36)}-${counter}`;
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
+        if (scope.disposed) return;
+        const id = send(method, args);
+        const cancelTimer = scope.timeout(() => {
           pending.delete(id);
           reject(new Error(`No answer from the kernel for ${method} after ` +
             `${Math.round(timeoutMs / 1000)} s (is the kernel busy or restarted?)`));
         }, timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        model.send({ kind: "call", id, method, args });
+        pending.set(id, { resolve, reject, cancelTimer });
       });
     },
-    on(event, fn) {
-      if (!listeners.has(event)) listeners.set(event, []);
-      listeners.get(event).push(fn);
+    /** Call `method` without waiting for (or keeping) its answer: progress reports. */
+    notify(method, args = {}) {
+      send(method, args);
     },
-    dispose() {
-      model.off("msg:custom", onMessage);
-      pending.forEach(({ timer }) => clearTimeout(timer));
-      pending.clear();
+    /** Listen to events pushed by Python; returns the function that stops listening. */
+    on(event, fn) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event).add(fn);
+      return () => listeners.get(event)?.delete(fn);
     },
   };
-}
-
-export function newToken() {
-  counter += 1;
-  return `t${Date.now().toString(36)}${counter}`;
 }

@@ -1,32 +1,75 @@
 // A virtual grid: only the visible rows exist in the page, whatever the folder's size;
-// rows come from a source that fetches their pages on demand.
-import { h, clear } from "./dom.js";
+// rows come from a source that fetches their pages on demand. Listeners are delegated to
+// the grid's head and body, so re-rendering rows adds none.
+import { clear, h } from "./dom.js";
 
-export function createTable({ columns, label, rowHeight = 28, handlers }) {
+/**
+ * @typedef {object} Column
+ * @property {string} key
+ * @property {string} label
+ * @property {string} [width]
+ * @property {string} [sortKey]   sortable by this key
+ * @property {(row: object) => Node[]|string} cell
+ * @property {(row: object) => string} [title]
+ * @typedef {object} Source
+ * @property {() => number|null} total
+ * @property {(i: number) => object|undefined} get
+ * @property {(a: number, b: number) => Promise<unknown>} ensure
+ * @property {string} emptyText
+ */
+
+/**
+ * @param {import("./lifecycle.js").Scope} parentScope
+ * @param {{columns: Column[], label: string, rowHeight?: number, handlers: {
+ *   isSelected: (row: object) => boolean, onSort: (key: string) => void,
+ *   onClick: (index: number, row: object, keys: {shift: boolean, toggle: boolean}) => void,
+ *   onActivate: (index: number, row: object) => void,
+ *   onKey: (e: KeyboardEvent, focused: number|null) => void}}} options
+ */
+export function createTable(parentScope, { columns, label, rowHeight = 28, handlers }) {
+  const scope = parentScope.child();
   const headCells = new Map();
-  const head = h("div", { class: "iw-grid-head", role: "row", "aria-rowindex": "1" },
-    columns.map((col) => {
-      const cell = h("div", { class: `iw-cell iw-col-${col.key}`, role: "columnheader",
-        "aria-sort": "none" });
-      if (col.sortKey) {
-        cell.append(h("button", { class: "iw-sort", "aria-label": `Sort by ${col.label}`,
-          onclick: () => handlers.onSort(col.sortKey) }, col.label, h("span", { class: "iw-sort-mark" })));
-      } else {
-        cell.append(col.label);
-      }
-      headCells.set(col.sortKey || col.key, cell);
-      return cell;
-    }));
+  const head = h("div", { class: "iw-grid-head", role: "row", "aria-rowindex": "1" });
   const spacer = h("div", { class: "iw-grid-spacer" });
   const empty = h("div", { class: "iw-grid-empty", role: "status" });
   const body = h("div", { class: "iw-grid-body", role: "rowgroup" }, spacer, empty);
   const el = h("div", { class: "iw-grid", role: "grid", "aria-label": label,
     "aria-multiselectable": "true", "aria-rowcount": "1" }, head, body);
-  el.style.setProperty("--iw-cols", columns.map((c) => c.width || "1fr").join(" "));
 
+  let shown = columns;
   let source = null;
   let focused = null;
-  let frame = null;
+  let cancelFrame = null;
+  let sort = { key: null, order: "asc" };
+
+  function setColumns(next) {
+    shown = next;
+    headCells.clear();
+    clear(head);
+    for (const col of next) {
+      const cell = h("div", { class: `iw-cell iw-col-${col.key}`, role: "columnheader", "aria-sort": "none" });
+      if (col.sortKey) {
+        cell.append(h("button", { class: "iw-sort", "aria-label": `Sort by ${col.label}`, "data-sort": col.sortKey },
+          col.label, h("span", { class: "iw-sort-mark" })));
+      } else {
+        cell.append(col.label);
+      }
+      headCells.set(col.sortKey || col.key, cell);
+      head.append(cell);
+    }
+    el.style.setProperty("--iw-cols", next.map((c) => c.width || "1fr").join(" "));
+    showSort();
+  }
+
+  function showSort() {
+    for (const [k, cell] of headCells) {
+      const active = k === sort.key;
+      cell.setAttribute("aria-sort", active ? (sort.order === "asc" ? "ascending" : "descending") : "none");
+      const mark = cell.querySelector(".iw-sort-mark");
+      if (mark) mark.textContent = active ? (sort.order === "asc" ? " ▲" : " ▼") : "";
+    }
+  }
+  setColumns(columns);
 
   function total() {
     return source ? (source.total() ?? 0) : 0;
@@ -34,7 +77,7 @@ export function createTable({ columns, label, rowHeight = 28, handlers }) {
 
   function rowElement(row, index) {
     const selected = handlers.isSelected(row);
-    const el = h("div", {
+    return h("div", {
       class: `iw-row${selected ? " iw-selected" : ""}${index === focused ? " iw-focused" : ""}`,
       role: "row",
       "aria-rowindex": index + 2,
@@ -43,21 +86,19 @@ export function createTable({ columns, label, rowHeight = 28, handlers }) {
       "data-path": row.path,
       tabindex: index === focused ? "0" : "-1",
       style: { top: `${index * rowHeight}px`, height: `${rowHeight}px` },
-      onclick: (e) => handlers.onClick(index, row, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey }),
-      ondblclick: () => handlers.onActivate(index, row),
-    }, columns.map((col) => h("div", { class: `iw-cell iw-col-${col.key}`, role: "gridcell",
+    }, shown.map((col) => h("div", { class: `iw-cell iw-col-${col.key}`, role: "gridcell",
       title: col.title ? col.title(row) : undefined }, col.cell(row))));
-    return el;
   }
 
   function placeholder(index) {
     return h("div", { class: "iw-row iw-loading", role: "row", "aria-rowindex": index + 2,
       style: { top: `${index * rowHeight}px`, height: `${rowHeight}px` } },
-      h("div", { class: "iw-cell", role: "gridcell" }, "…"));
+    h("div", { class: "iw-cell", role: "gridcell" }, "…"));
   }
 
   function render() {
-    frame = null;
+    cancelFrame?.();
+    cancelFrame = null;
     const count = total();
     el.setAttribute("aria-rowcount", String(count + 1));
     spacer.style.height = `${count * rowHeight}px`;
@@ -78,17 +119,42 @@ export function createTable({ columns, label, rowHeight = 28, handlers }) {
   }
 
   function schedule() {
-    if (frame === null) frame = requestAnimationFrame(render);
+    if (cancelFrame === null) cancelFrame = scope.frame(render);
   }
 
-  body.addEventListener("scroll", schedule, { passive: true });
-  body.addEventListener("keydown", (e) => handlers.onKey(e, focused));
+  function rowAt(target) {
+    const rowEl = target.closest("[data-index]");
+    if (!rowEl || !spacer.contains(rowEl)) return null;
+    const index = Number(rowEl.dataset.index);
+    const row = source?.get(index);
+    return row ? { index, row } : null;
+  }
+
+  scope.listen(head, "click", (e) => {
+    const button = e.target.closest("[data-sort]");
+    if (button) handlers.onSort(button.dataset.sort);
+  });
+  scope.listen(body, "scroll", schedule, { passive: true });
+  scope.listen(body, "keydown", (e) => handlers.onKey(e, focused));
+  scope.listen(body, "click", (e) => {
+    const hit = rowAt(e.target);
+    if (!hit) return;
+    handlers.onClick(hit.index, hit.row, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
+    // A click draws the rows anew, so the browser sends its dblclick to a row no longer in
+    // the page (past this listener): the second click of a pair is the double click.
+    if (e.detail === 2) handlers.onActivate(hit.index, hit.row);
+  });
 
   return {
     el,
     body,
     render,
     schedule,
+    setColumns(next) {
+      if (next === shown) return;
+      setColumns(next);
+      render();
+    },
     setSource(next) {
       source = next;
       focused = null;
@@ -96,12 +162,8 @@ export function createTable({ columns, label, rowHeight = 28, handlers }) {
       render();
     },
     setSort(key, order) {
-      for (const [k, cell] of headCells) {
-        const active = k === key;
-        cell.setAttribute("aria-sort", active ? (order === "asc" ? "ascending" : "descending") : "none");
-        const mark = cell.querySelector(".iw-sort-mark");
-        if (mark) mark.textContent = active ? (order === "asc" ? " ▲" : " ▼") : "";
-      }
+      sort = { key, order };
+      showSort();
     },
     get focused() { return focused; },
     focusIndex(index) {
@@ -114,5 +176,6 @@ export function createTable({ columns, label, rowHeight = 28, handlers }) {
       render();
       spacer.querySelector(`[data-index="${index}"]`)?.focus({ preventScroll: true });
     },
+    dispose: () => scope.dispose(),
   };
 }

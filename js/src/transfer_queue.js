@@ -1,29 +1,33 @@
 // TransferQueue view: the transfers panel on its own.
-import { createRpc } from "./rpc.js";
-import { createTransfersPanel } from "./transfers_panel.js";
 import { h } from "./dom.js";
+import { Scope } from "./lifecycle.js";
+import { createRpc } from "./rpc.js";
+import { createAlert } from "./alert.js";
+import { createTransfersPanel } from "./transfers_panel.js";
 
+/** @param {{model: import("./models.js").TransferQueueModel, el: HTMLElement}} view */
 function render({ model, el }) {
-  const rpc = createRpc(model);
-  const alertBox = h("div", { class: "iw-alert", role: "alert", hidden: true });
-  const fail = (error) => { alertBox.hidden = false; alertBox.textContent = error.message; };
+  const scope = new Scope();
+  const rpc = createRpc(scope, model);
+  const alert = createAlert(scope);
+  const fail = (error) => alert.show(error.message);
   const codeBox = h("pre", { class: "iw-code", hidden: true, "aria-label": "Equivalent code" });
-  const panel = createTransfersPanel({
+  const panel = createTransfersPanel(scope, {
     onCancel: (t) => rpc.call("cancel", { id: t.id }).catch(fail),
     onRetry: (t) => rpc.call("retry", { id: t.id }).catch(fail),
     onClear: () => rpc.call("clear_finished").catch(fail),
     onCode: (t) => { codeBox.hidden = false; codeBox.textContent = t.code; },
   });
-  const root = h("div", { class: "iw-queue" }, alertBox, panel.el, codeBox);
+  const root = h("div", { class: "iw-queue" }, alert.el, panel.el, codeBox);
   el.append(root);
+  scope.add(() => root.remove());
   const update = () => {
-    const transfers = model.get("transfers") || [];
-    panel.update(transfers);
+    panel.update(model.get("transfers") || []);
     panel.el.hidden = false;
   };
-  model.on("change:transfers", update);
+  scope.onModel(model, "change:transfers", update);
   update();
-  return () => { rpc.dispose(); model.off("change:transfers", update); };
+  return () => scope.dispose();
 }
 
 export default { render };

@@ -1,5 +1,7 @@
-// One row per transfer: progress bar, bytes, files, rate, ETA, state, Cancel / Retry.
-import { h, clear } from "./dom.js";
+// One row per transfer: progress bar, bytes, files, rate, ETA, state, Cancel / Retry / Code.
+// Every number comes from the transfer as Python published it (rate and ETA included);
+// this only formats. One delegated listener serves every row's buttons.
+import { clear, h } from "./dom.js";
 import { formatBytes } from "./format.js";
 
 export function formatDuration(seconds) {
@@ -11,7 +13,10 @@ export function formatDuration(seconds) {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** The numbers a row shows, as text: "12 MiB / 40 MiB · 3/10 files · 5 MiB/s · 6 s left". */
+/**
+ * The numbers a row shows, as text: "12 MiB / 40 MiB · 3/10 files · 5 MiB/s · 6 s left".
+ * @param {import("./models.js").Transfer} t
+ */
 export function transferSummary(t) {
   const parts = [];
   parts.push(t.bytes_total !== null && t.bytes_total !== undefined
@@ -30,13 +35,35 @@ export function fraction(t) {
   return 0;
 }
 
-export function createTransfersPanel({ onCancel, onRetry, onClear, onCode }) {
+/**
+ * @param {import("./lifecycle.js").Scope} parentScope
+ * @param {{onCancel: (t: object) => void, onRetry?: (t: object) => void,
+ *   onClear: () => void, onCode?: (t: object) => void}} handlers
+ */
+export function createTransfersPanel(parentScope, { onCancel, onRetry, onClear, onCode }) {
+  const scope = parentScope.child();
   const list = h("ul", { class: "iw-transfers", "aria-label": "Transfers" });
   const clearButton = h("button", { class: "iw-button", "aria-label": "Clear finished transfers",
-    onclick: () => onClear() }, "Clear finished");
+    "data-action": "clear" }, "Clear finished");
   const el = h("section", { class: "iw-transfers-panel", "aria-label": "Transfer queue" },
     h("div", { class: "iw-transfers-head" }, h("strong", {}, "Transfers"), h("span", { class: "iw-spacer" }), clearButton),
     list);
+  let byId = new Map();
+
+  scope.listen(el, "click", (e) => {
+    const pressed = e.target.closest("[data-action]");
+    if (!pressed) return;
+    const t = byId.get(pressed.closest("[data-id]")?.dataset.id);
+    const action = pressed.dataset.action;
+    if (action === "clear") onClear();
+    else if (t && action === "cancel") onCancel(t);
+    else if (t && action === "retry") onRetry(t);
+    else if (t && action === "code") onCode(t);
+  });
+
+  function button(action, label, text) {
+    return h("button", { class: "iw-button", "aria-label": label, "data-action": action }, text);
+  }
 
   function row(t) {
     const percent = Math.round(fraction(t) * 100);
@@ -44,15 +71,11 @@ export function createTransfersPanel({ onCancel, onRetry, onClear, onCode }) {
       "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(percent) },
     h("div", { class: `iw-progress-fill iw-state-${t.state}`, style: { width: `${percent}%` } }));
     const buttons = [];
-    if (t.state === "running" || t.state === "queued") {
-      buttons.push(h("button", { class: "iw-button", "aria-label": `Cancel ${t.label}`, onclick: () => onCancel(t) }, "Cancel"));
+    if (t.state === "running" || t.state === "queued") buttons.push(button("cancel", `Cancel ${t.label}`, "Cancel"));
+    if ((t.state === "failed" || t.state === "cancelled") && onRetry && t.retryable !== false) {
+      buttons.push(button("retry", `Retry ${t.label}`, "Retry"));
     }
-    if ((t.state === "failed" || t.state === "cancelled") && onRetry) {
-      buttons.push(h("button", { class: "iw-button", "aria-label": `Retry ${t.label}`, onclick: () => onRetry(t) }, "Retry"));
-    }
-    if (t.code && onCode) {
-      buttons.push(h("button", { class: "iw-button", "aria-label": `Show code for ${t.label}`, onclick: () => onCode(t) }, "Code"));
-    }
+    if (t.code && onCode) buttons.push(button("code", `Show code for ${t.label}`, "Code"));
     return h("li", { class: "iw-transfer", "data-id": t.id, "data-state": t.state },
       h("div", { class: "iw-transfer-line" },
         h("span", { class: "iw-transfer-label", title: t.label }, t.label),
@@ -66,10 +89,13 @@ export function createTransfersPanel({ onCancel, onRetry, onClear, onCode }) {
 
   return {
     el,
+    /** @param {import("./models.js").Transfer[]} transfers */
     update(transfers) {
+      byId = new Map(transfers.map((t) => [t.id, t]));
       clear(list);
       el.hidden = transfers.length === 0;
       for (const t of transfers) list.append(row(t));
     },
+    dispose: () => scope.dispose(),
   };
 }

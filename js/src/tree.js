@@ -1,100 +1,211 @@
-// The folder tree: children fetched when a node is opened; .zip archives open too.
-import { h, clear } from "./dom.js";
-import { icon } from "./icons.js";
+// The one tree component (an ARIA tree): a branch's children are loaded when it opens, and
+// keys follow the WAI-ARIA tree pattern. The StorageBrowser's folder tree and the
+// ZipExplorer's member tree are two configurations of it. All its listeners sit on the
+// tree element (delegated), so they are few, whatever the number of items.
+import { clear, h } from "./dom.js";
 
+/**
+ * @typedef {{path: string, name: string, kind?: string}} TreeNode
+ * @typedef {object} TreeOptions
+ * @property {string} label        the tree's accessible name
+ * @property {string} className    class of the tree ("iw-tree")
+ * @property {string} rowClass     class of each item's row ("iw-tree-row")
+ * @property {string} toggleClass  class of the expand mark
+ * @property {"button"|"caret"} toggle  a real button ("Expand x") or an aria-hidden caret
+ * @property {string} mutedClass   class of the "Loading…" and "(empty)" notes
+ * @property {string} [errorClass] class of a failed load's note (default: mutedClass)
+ * @property {string} emptyText    note of a branch without children
+ * @property {(node: TreeNode) => boolean} isBranch
+ * @property {(node: TreeNode|null) => Promise<{nodes: TreeNode[], note?: string}>} loadChildren
+ *   children of a node (null: the top level)
+ * @property {(node: TreeNode, item: HTMLElement) => Node[]} renderRow  the row after the mark
+ * @property {"open"|"toggle"} branchAction  what a click or Enter does to a branch
+ * @property {(node: TreeNode) => void} onOpen  a leaf (or, with "open", a branch) chosen
+ * @property {(node: TreeNode) => boolean} [selectable]  items carrying aria-selected
+ * @property {(level: number) => string} indent  a row's left padding
+ * @property {(node: TreeNode) => string|undefined} [itemLabel]
+ * @property {(node: TreeNode) => string|undefined} [rowTitle]
+ * @property {(error: Error) => void} [onError]
+ */
 
-export function createTree({ rpc, onOpen, onError }) {
-  const el = h("ul", { class: "iw-tree", role: "tree", "aria-label": "Folders" });
-  const expanded = new Set(["/"]);
-  let activePath = "/";
+/**
+ * @param {import("./lifecycle.js").Scope} parentScope
+ * @param {TreeOptions} options
+ */
+export function createTree(parentScope, options) {
+  const o = { selectable: () => true, errorClass: options.mutedClass, ...options };
+  const scope = parentScope.child();
+  const el = h("ul", { class: o.className, role: "tree", "aria-label": o.label });
+  const known = new WeakMap(); // item -> {node, level}
+  let selectedPath = null;
 
-  function nodeItem(node, level) {
+  function note(text, className = o.mutedClass) {
+    return h("li", { class: className, role: "none" }, text);
+  }
+
+  function itemFor(node, level) {
+    const branch = o.isBranch(node);
     const item = h("li", {
       role: "treeitem",
-      "aria-expanded": "false",
+      "aria-expanded": branch ? "false" : undefined,
       "aria-level": level,
-      "aria-selected": node.path === activePath ? "true" : "false",
+      "aria-selected": o.selectable(node) ? String(node.path === selectedPath) : undefined,
+      "aria-label": o.itemLabel?.(node),
       "data-path": node.path,
+      "data-kind": node.kind,
       tabindex: "-1",
     });
-    const toggle = h("button", {
-      class: "iw-tree-toggle", "aria-label": `Expand ${node.name}`, tabindex: "-1",
-      onclick: (e) => { e.stopPropagation(); toggleNode(item, node, level); },
-    }, "▸");
-    const label = h("span", { class: "iw-tree-label", title: node.path },
-      icon(node.kind),
-      node.name);
-    const row = h("div", { class: "iw-tree-row", style: { paddingLeft: `${(level - 1) * 14}px` },
-      onclick: () => { setActive(node.path); onOpen(node.path); } }, toggle, label);
-    item.append(row);
-    item.addEventListener("keydown", (e) => onKey(e, item, node, level));
+    const mark = o.toggle === "button"
+      ? h("button", { class: o.toggleClass, "aria-label": `Expand ${node.name}`, tabindex: "-1", "data-toggle": "" }, "▸")
+      : h("span", { class: o.toggleClass, "aria-hidden": "true" }, branch ? "▸" : "");
+    item.append(h("div", { class: o.rowClass, title: o.rowTitle?.(node), style: { paddingLeft: o.indent(level) } },
+      mark, ...o.renderRow(node, item)));
+    known.set(item, { node, level });
     return item;
   }
 
-  async function loadChildren(item, node, level) {
-    const list = h("ul", { role: "group" }, h("li", { class: "iw-muted", role: "none" }, "Loading…"));
-    item.append(list);
+  async function fill(list, parent, level) {
+    clear(list).append(note("Loading…"));
     try {
-      const reply = await rpc.call("children", { path: node.path });
+      const { nodes, note: footer } = await o.loadChildren(parent);
       clear(list);
-      if (!reply.nodes.length) list.append(h("li", { class: "iw-muted", role: "none" }, "(no folders)"));
-      for (const child of reply.nodes) list.append(nodeItem(child, level + 1));
-      if (reply.truncated) list.append(h("li", { class: "iw-muted", role: "none" }, "… more in the table"));
+      for (const node of nodes) list.append(itemFor(node, level));
+      if (!nodes.length) list.append(note(o.emptyText));
+      if (footer) list.append(note(footer));
     } catch (error) {
-      clear(list);
-      list.append(h("li", { class: "iw-error", role: "none" }, error.message));
-      onError(error);
+      clear(list).append(note(error.message, o.errorClass));
+      o.onError?.(error);
     }
   }
 
-  async function toggleNode(item, node, level) {
-    const open = item.getAttribute("aria-expanded") === "true";
-    const toggle = item.querySelector(":scope > .iw-tree-row > .iw-tree-toggle");
-    if (open) {
-      item.setAttribute("aria-expanded", "false");
-      toggle.textContent = "▸";
-      toggle.setAttribute("aria-label", `Expand ${node.name}`);
-      item.querySelector(":scope > ul")?.remove();
-      expanded.delete(node.path);
+  const isOpen = (item) => item.getAttribute("aria-expanded") === "true";
+  const markOf = (item) => item.querySelector(`:scope > .${o.rowClass} > .${o.toggleClass}`);
+
+  async function expand(item) {
+    const entry = known.get(item);
+    if (!entry || isOpen(item) || !item.hasAttribute("aria-expanded")) return;
+    item.setAttribute("aria-expanded", "true");
+    const mark = markOf(item);
+    mark.textContent = "▾";
+    if (o.toggle === "button") mark.setAttribute("aria-label", `Collapse ${entry.node.name}`);
+    const group = h("ul", { role: "group" });
+    item.append(group);
+    await fill(group, entry.node, entry.level + 1);
+  }
+
+  function collapse(item) {
+    const entry = known.get(item);
+    item.setAttribute("aria-expanded", "false");
+    const mark = markOf(item);
+    mark.textContent = "▸";
+    if (o.toggle === "button") mark.setAttribute("aria-label", `Expand ${entry.node.name}`);
+    item.querySelector(":scope > ul")?.remove();
+  }
+
+  function toggle(item) {
+    if (isOpen(item)) collapse(item);
+    else expand(item);
+  }
+
+  function choose(item) {
+    const { node } = known.get(item);
+    if (o.isBranch(node) && o.branchAction === "toggle") {
+      toggle(item);
       return;
     }
-    item.setAttribute("aria-expanded", "true");
-    toggle.textContent = "▾";
-    toggle.setAttribute("aria-label", `Collapse ${node.name}`);
-    expanded.add(node.path);
-    await loadChildren(item, node, level);
+    if (o.selectable(node)) setSelected(node.path);
+    o.onOpen(node);
   }
 
-  function onKey(e, item, node, level) {
-    const items = [...el.querySelectorAll("[role=treeitem]")];
-    const i = items.indexOf(item);
-    const open = item.getAttribute("aria-expanded") === "true";
+  /** Items now shown (collapsed groups are removed, so these are the visible ones). */
+  function items() {
+    return [...el.querySelectorAll("[role=treeitem]")];
+  }
+
+  function focusItem(item) {
+    for (const other of el.querySelectorAll("[role=treeitem][tabindex='0']")) other.tabIndex = -1;
+    item.tabIndex = 0;
+    item.focus();
+  }
+
+  scope.listen(el, "click", (e) => {
+    const row = e.target.closest(`.${o.rowClass}`);
+    const item = row?.parentElement;
+    if (!item || !known.has(item)) return;
+    focusItem(item);
+    if (e.target.closest("[data-toggle]")) toggle(item);
+    else choose(item);
+  });
+
+  scope.listen(el, "keydown", (e) => {
+    const item = e.target.closest("[role=treeitem]");
+    if (!item || !known.has(item)) return;
+    const all = items();
+    const i = all.indexOf(item);
+    const branch = item.hasAttribute("aria-expanded");
     let target = null;
-    if (e.key === "ArrowDown") target = items[i + 1];
-    else if (e.key === "ArrowUp") target = items[i - 1];
-    else if (e.key === "ArrowRight" && !open) toggleNode(item, node, level);
-    else if (e.key === "ArrowLeft" && open) toggleNode(item, node, level);
-    else if (e.key === "Enter") { setActive(node.path); onOpen(node.path); }
+    if (e.key === "ArrowDown") target = all[i + 1];
+    else if (e.key === "ArrowUp") target = all[i - 1];
+    else if (e.key === "Home") target = all[0];
+    else if (e.key === "End") target = all[all.length - 1];
+    else if (e.key === "ArrowRight" && branch) {
+      if (isOpen(item)) target = all[i + 1];
+      else expand(item);
+    } else if (e.key === "ArrowLeft") {
+      if (branch && isOpen(item)) collapse(item);
+      else target = item.parentElement?.closest("[role=treeitem]");
+    } else if (e.key === "Enter" || e.key === " ") choose(item);
     else return;
     e.preventDefault();
     e.stopPropagation();
-    if (target) { item.tabIndex = -1; target.tabIndex = 0; target.focus(); }
-  }
+    if (target) focusItem(target);
+  });
 
-  function setActive(path) {
-    activePath = path;
-    for (const item of el.querySelectorAll("[role=treeitem]")) {
+  /** Mark the item at `path` (and only it) selected. */
+  function setSelected(path) {
+    selectedPath = path;
+    for (const item of el.querySelectorAll("[role=treeitem][aria-selected]")) {
       item.setAttribute("aria-selected", item.dataset.path === path ? "true" : "false");
     }
   }
 
-  async function refresh() {
-    clear(el);
-    const root = nodeItem({ name: "Storage", path: "/", kind: "root" }, 1);
-    root.tabIndex = 0;
-    el.append(root);
-    await toggleNode(root, { name: "Storage", path: "/" }, 1);
-  }
+  const find = (path) => items().find((i) => i.dataset.path === path) || null;
 
-  return { el, refresh, setActive };
+  return {
+    el,
+    /** Show only a note ("Reading the member list…"). */
+    message(text) {
+      clear(el).append(note(text));
+    },
+    /** (Re)load the top level; the first item takes the keyboard focus stop. */
+    async load() {
+      await fill(el, null, 1);
+      const first = el.querySelector("[role=treeitem]");
+      if (first) first.tabIndex = 0;
+    },
+    /** Expand the item at `path`, if shown. */
+    async expand(path) {
+      const item = find(path);
+      if (item) await expand(item);
+    },
+    /** Open a chain of lone branches from the top (artifacts/ → sim_dir/ → …). */
+    async openLoneBranches() {
+      let level = [...el.children].filter((i) => known.has(i));
+      while (level.length === 1 && level[0].hasAttribute("aria-expanded")) {
+        await expand(level[0]);
+        level = [...(level[0].querySelector(":scope > ul")?.children || [])].filter((i) => known.has(i));
+      }
+    },
+    /** Expand `ancestors` in order and return the item at `path` (or null). */
+    async reveal(ancestors, path) {
+      for (const a of ancestors) {
+        const item = find(a);
+        if (!item) return null;
+        await expand(item);
+      }
+      return find(path);
+    },
+    setSelected,
+    dispose: () => scope.dispose(),
+  };
 }

@@ -8,13 +8,15 @@ test("the network cost reads naturally", () => {
   assert.equal(fetchedNote(0, null), "fetched 0 B of the archive");
 });
 
-test("member sizes and method", () => {
-  assert.equal(memberSummary({ size: 285065, compressed_size: 44012, compress_type: 8 }),
+test("member sizes and the method name the reply carries", () => {
+  assert.equal(memberSummary({ size: 285065, compressed_size: 44012, compress_type: 8, method: "deflate" }),
     "278 KiB, 43.0 KiB compressed (deflate)");
-  assert.equal(memberSummary({ size: 7843, compressed_size: 7843, compress_type: 0 }),
+  assert.equal(memberSummary({ size: 7843, compressed_size: 7843, compress_type: 0, method: "stored" }),
     "7.66 KiB (stored, not compressed)");
-  assert.equal(memberSummary({ size: 10, compressed_size: 9, compress_type: 14 }),
+  assert.equal(memberSummary({ size: 10, compressed_size: 9, compress_type: 14, method: "lzma" }),
     "10 B, 9 B compressed (lzma)");
+  assert.equal(memberSummary({ size: 10, compressed_size: 9, compress_type: 93, method: "method 93" }),
+    "10 B, 9 B compressed (method 93)");
 });
 
 test("text ranges", () => {

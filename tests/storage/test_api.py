@@ -313,3 +313,26 @@ def test_operation_objects(client):
     assert op.wait(poll_s=0) == "OK"
     with pytest.raises(st.NotFoundError):
         st.StorageOperation(client, "missing").wait(poll_s=0)
+
+
+def test_stat_is_exact_in_a_folder_of_many_similar_names(client, server):
+    root = region_root(server, KEY)
+    (root / "similar").mkdir(parents=True)
+    for i in range(250):
+        (root / "similar" / f"run_{i:03d}.log").write_bytes(b"x" * i)
+    (root / "similar" / "run").write_bytes(b"exact")  # a substring of every other name
+    entry = st.stat("similar/run", client=client)
+    assert entry["size_bytes"] == 5 and entry["path"] == "similar/run"
+    assert st.stat("similar/run_249.log", client=client)["size_bytes"] == 249
+    with pytest.raises(st.NotFoundError):
+        st.stat("similar/run_250.log", client=client)
+
+
+def test_invalid_paths_are_always_invalid_path_errors(client):
+    for call in (lambda: st.copy("a/b", "../up", client=client),
+                 lambda: st.remove("a/../b", client=client),
+                 lambda: st.download("x//y", client=client),
+                 lambda: st.listdir("a\\b", client=client)):
+        with pytest.raises(st.InvalidPathError) as caught:
+            call()
+        assert isinstance(caught.value, ValueError) and caught.value.status == 422

@@ -47,7 +47,7 @@ def test_download_with_progress_then_cancel_a_large_one(lab, page, demo_server):
     dialog.get_by_label("Local folder").fill("results")
     dialog.get_by_role("button", name="Show code").click()
     expect(dialog.get_by_label("Equivalent code")).to_contain_text(
-        f'storage.download("{task}", "results", decompress=True)')
+        f"storage.download('{task}', 'results', decompress=True)")
     dialog.get_by_role("button", name="Start download").click()
     transfer = page.locator(".iw-transfer").filter(has_text=f"Download {task}")
     expect(transfer).to_have_attribute("data-state", "done", timeout=60_000)

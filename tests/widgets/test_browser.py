@@ -56,6 +56,9 @@ def test_archives_open_like_folders(demo):
                                      "sort_by": "size", "order": "desc"}))
     files = [r for r in inner["rows"] if r["kind"] == "member"]
     assert files and all(r["compress_type"] in (0, 8, 12, 14) for r in files)
+    assert all(r["method"] in ("stored", "deflate", "bzip2", "lzma") for r in files)
+    assert inner["archive"] == f"{task}/output.zip"  # the view learns membership from this
+    assert "archive" not in ok(browser.call("page", {"path": task}))
     assert inner["implied_prefix"] == "artifacts/"
     nodes = ok(browser.call("children", {"path": f"{task}/output.zip"}))["nodes"]
     assert nodes == [{"name": "artifacts", "path": f"{task}/output.zip/artifacts",

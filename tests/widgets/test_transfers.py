@@ -139,9 +139,12 @@ def test_bad_upload_input_in_words(demo, args, words):
 def test_browser_side_upload_and_save_urls(demo):
     client, region, tasks = demo
     browser = StorageBrowser(client=client)
-    targets = ok(browser.call("browser_upload_urls", {"folder": "web", "names": ["a b.csv"]}))
+    targets = ok(browser.call("browser_upload_urls", {"folder": "web", "names": ["a b.csv"],
+                                                      "sizes": [3]}))
     assert targets["targets"][0]["path"] == "web/a b.csv"
     assert httpx.put(targets["targets"][0]["url"], content=b"1,2").status_code == 200
+    ok(browser.call("browser_upload_finished", {"id": targets["targets"][0]["transfer"],
+                                                "state": "done"}))
     assert (region / "web/a b.csv").read_bytes() == b"1,2"
     assert browser.call("browser_upload_urls", {"folder": "/", "names": ["x"]})["error"]
     save = ok(browser.call("browser_download_url", {"path": f"{tasks[0]}/output.zip"}))
@@ -209,3 +212,38 @@ def test_download_never_silently_replaces_local_files(demo, tmp_path):
                                        "folder": str(tmp_path / "d"), "overwrite": True}))
     browser.queue.wait(timeout=30)
     assert mine.read_bytes() == (region / "datasets/README.md").read_bytes()
+
+
+def test_browser_uploads_are_transfers_with_rate_and_eta_from_python(demo):
+    """The page reports bytes; Python works out rate and ETA, as for its own transfers."""
+    client, _, _ = demo
+    browser = StorageBrowser(client=client)
+    reply = ok(browser.call("browser_upload_urls", {"folder": "web", "names": ["a.bin", "b.bin"],
+                                                    "sizes": [4000, 10]}))
+    first, second = (t["transfer"] for t in reply["targets"])
+    row = {t["id"]: t for t in browser.transfers}[first]
+    assert row["state"] == "running" and row["origin"] == "browser"
+    assert row["label"] == "Upload a.bin → web (from this browser)"
+    assert row["code"] is None and row["retryable"] is False and row["bytes_total"] == 4000
+    time.sleep(0.1)
+    ok(browser.call("browser_upload_progress", {"id": first, "bytes_done": 1000}))
+    time.sleep(0.1)
+    ok(browser.call("browser_upload_progress", {"id": first, "bytes_done": 2000}))
+    ok(browser.call("browser_upload_progress", {"id": first, "bytes_done": 1500}))  # late: dropped
+    browser.queue.manager.publish()
+    row = {t["id"]: t for t in browser.transfers}[first]
+    assert row["bytes_done"] == 2000
+    assert 2000 / 1.0 < row["rate"] < 2000 / 0.2  # 2,000 bytes in about 0.2 s
+    assert row["eta_s"] == pytest.approx((4000 - 2000) / row["rate"])
+    # Cancelled from any view: Python marks it, the page that sends it aborts the request.
+    ok(browser.call("cancel_transfer", {"id": first}))
+    assert {t["id"]: t for t in browser.transfers}[first]["state"] == "cancelled"
+    ok(browser.call("browser_upload_finished", {"id": first, "state": "cancelled"}))
+    assert browser.call("retry_transfer", {"id": first})["error"]["type"] == "ValueError"
+    version = browser.version
+    ok(browser.call("browser_upload_finished", {"id": second, "state": "done"}))
+    done = {t["id"]: t for t in browser.transfers}[second]
+    assert done["state"] == "done" and done["bytes_done"] == 10 and done["files_done"] == 1
+    assert browser.version == version + 1  # a finished upload refreshes the listing
+    ok(browser.call("clear_transfers"))
+    assert browser.transfers == []

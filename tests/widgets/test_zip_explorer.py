@@ -15,7 +15,7 @@ import pytest
 
 from inductiva_widgets import ZipExplorer
 from inductiva_widgets.storage import NotFoundError, StorageError, ValidationError
-from inductiva_widgets.widgets import previews, zip_explorer
+from inductiva_widgets.widgets import member_reads, previews, zip_explorer
 from inductiva_widgets.widgets._rpc import RpcWidget
 from inductiva_widgets.widgets.previews import (
     HEAD_BYTES,
@@ -67,6 +67,9 @@ def test_member_list_with_sizes_and_methods(demo):
             assert got[name]["size"] == info.file_size
             assert got[name]["compressed_size"] == info.compress_size
             assert got[name]["compress_type"] == info.compress_type
+            # The view shows the method's name from the reply; it keeps no table of its own.
+            assert got[name]["method"] == {0: "stored", 8: "deflate", 12: "bzip2",
+                                           14: "lzma"}[info.compress_type]
         assert explorer.member_count == len(expected)
         assert [m.name for m in explorer.members if not m.is_dir] == list(expected)
         assert explorer.error == ""
@@ -337,8 +340,8 @@ def test_kinds_and_dumps():
     # Chunks never split a UTF-8 character.
     text = "é" * 10
     assert previews._utf8_cut(text.encode()[:5]) == 4
-    assert previews._last_lines(b"a\nb\nc\n", 2, True, 0) == (b"b\nc\n", 2)
-    assert previews._last_lines(b"partial\nb\nc\n", 5, False, 100) == (b"b\nc\n", 108)
+    assert member_reads._last_lines(b"a\nb\nc\n", 2, True, 0) == (b"b\nc\n", 2)
+    assert member_reads._last_lines(b"partial\nb\nc\n", 5, False, 100) == (b"b\nc\n", 108)
 
 
 def test_svg_dat_unicode_and_unknown_binaries(demo):
