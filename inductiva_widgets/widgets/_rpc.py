@@ -17,7 +17,7 @@ from typing import Any
 
 import anywidget
 
-from ..storage import StorageClient, StorageError, default_client
+from ..storage import StorageClient, StorageError, default_client, quiet
 
 log = logging.getLogger("inductiva_widgets.widgets")
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -86,7 +86,9 @@ class RpcWidget(anywidget.AnyWidget):
         call_id = content.get("id")
 
         def run() -> None:
-            reply = self.call(str(content.get("method")), content.get("args") or {})
+            # The view shows what happened: no storage messages in some cell's output.
+            with quiet():
+                reply = self.call(str(content.get("method")), content.get("args") or {})
             self.push({"kind": "reply", "id": call_id, **reply})
 
         self._workers.submit(run)

@@ -11,10 +11,10 @@ from typing import Any
 import traitlets
 
 from .. import storage
-from ..protocol.paths import archive_part, split_path
 from ..storage import CancelToken, StorageClient, TransferCancelled
 from ..storage._listing import find
 from ..storage._zipmembers import IMPLIED_PREFIX
+from ..storage.paths import archive_part, normalize
 from . import code_snippets
 from ._rpc import RpcWidget, bundle, rpc
 from .previews import MemberPreviewCalls, method_name
@@ -100,7 +100,7 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
 
     @staticmethod
     def _normal(path: str) -> str:
-        return "/".join(split_path(path)) or "/"
+        return normalize(path) or "/"
 
     # -- Python API -----------------------------------------------------------------
 
@@ -291,7 +291,7 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
     @rpc
     def copy(self, paths: list[str], target: str) -> dict[str, Any]:
         """Copy the paths into the folder `target`, server-side."""
-        target = "/".join(split_path(target, allow_root=False))
+        target = normalize(target, allow_root=False)
         copied = []
         try:
             for path in paths:

@@ -11,8 +11,8 @@ import posixpath
 from typing import Any
 
 from .. import storage
-from ..protocol.paths import split_path
 from ..storage._download import local_path
+from ..storage.paths import normalize
 from . import code_snippets
 from ._rpc import rpc
 
@@ -98,12 +98,12 @@ class TransferCalls:
         Each file becomes a transfer in the queue (its `transfer` id), whose progress the
         page reports with `browser_upload_progress` and `browser_upload_finished`.
         """
-        folder = "/".join(split_path(folder))
+        folder = normalize(folder)
         if not folder:
             raise storage.InvalidPathError("open a folder first: files cannot go in the root")
         paths = [f"{folder}/{name}" for name in names]
         for path in paths:
-            split_path(path, allow_root=False)
+            normalize(path, allow_root=False)
         urls = storage.get_signed_urls(paths, "upload", self._region(), client=self.client)
         sizes = list(sizes or []) + [None] * (len(names) - len(sizes or []))
         manager = self.queue.manager

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import storage
-from ..storage import CancelToken, StorageClient, TransferCancelled, TransferProgress
+from ..storage import CancelToken, StorageClient, TransferCancelled, TransferProgress, quiet
 from . import code_snippets
 
 # Progress reaches the view at most this often per transfer: a 1,000-file transfer must
@@ -194,6 +194,10 @@ class TransferManager:
         return report
 
     def _run(self, transfer: Transfer) -> None:
+        with quiet():  # the queue shows progress and outcome; no messages in cell outputs
+            self._run_quietly(transfer)
+
+    def _run_quietly(self, transfer: Transfer) -> None:
         if transfer.cancel.cancelled:
             transfer.state = "cancelled"
             self.publish()

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import traitlets
 
 from .. import storage
-from ..protocol.paths import InvalidPath, split_path
 from ..storage import NotFoundError, StorageClient, StorageError, ZipFileInfo
 from ..storage._zipmembers import IMPLIED_PREFIX, Member, candidates, member_from_info
+from ..storage.paths import normalize
 from ._rpc import RpcWidget, bundle, rpc
 from .previews import (
     ByteMeter,
@@ -75,11 +75,7 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
         unknown = set(kwargs) - set(self.trait_names())
         if unknown:
             raise TypeError(f"ZipExplorer got unexpected arguments: {sorted(unknown)}")
-        try:
-            normal = "/".join(split_path(path, allow_root=False))
-        except InvalidPath as exc:
-            raise storage.InvalidPathError(f"invalid archive path: {exc.reason} ({path!r})"
-                                           ) from None
+        normal = normalize(path, allow_root=False, what="archive path")
         super().__init__(client=client, path=normal, region=region, height=height, **kwargs)
         self._index_lock = threading.Lock()
         self._infos: list[ZipFileInfo] | None = None

@@ -177,3 +177,23 @@ def test_dataframes(demo):
     browser.navigate(f"{tasks[0]}/output.zip")
     members = browser.to_dataframe()
     assert "compressed_size" in members and members["name"].str.startswith("artifacts/").all()
+
+
+def test_bad_paths_are_readable_errors_and_actions_print_nothing(demo, capfd):
+    client, region, tasks = demo
+    browser = StorageBrowser(client=client)
+    capfd.readouterr()
+    for target in ("../up", "a//b", "x\\y"):
+        reply = browser.call("copy", {"paths": ["datasets"], "target": target})
+        assert reply["error"]["type"] == "InvalidPathError", reply
+        assert "unexpected" not in reply["error"]["message"]
+    # A real action through the widget's own call path: its feedback is the view's, so the
+    # storage messages ("Copied ... successfully.") stay out of the cell's output.
+    browser._on_custom_msg(browser, {"kind": "call", "id": "c1", "method": "copy",
+                                     "args": {"paths": ["datasets"], "target": "copied"}}, [])
+    deadline = time.monotonic() + 20
+    while not (region / "copied").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert capfd.readouterr().err == ""
