@@ -65,6 +65,11 @@ def test_notebook_runs(name, demo_env, tmp_path):
     assert "Traceback" not in text
     if name == "02_transfers.ipynb":
         assert "21/21 files" in text and "cancelled:" in text
+        # Default transfers show the notebook progress bar (a tqdm widget) and the
+        # reference's messages.
+        assert "application/vnd.jupyter.widget-view+json" in str(nb.cells)
+        assert "Content uploaded successfully." in text
+        assert "Successfully downloaded" in text
     if name == "03_simulation_outputs.ipynb":
         assert "image/png" in str(nb.cells[-3].outputs)
 
