@@ -3,7 +3,7 @@
 Each case runs through the unmodified reference client `inductiva[aws]==0.18.12` (its own
 venv, as in tests/server/test_inductiva_client.py) and through `inductiva_widgets.storage`,
 from the same starting remote state, and compares return values, stdout/stderr, exceptions,
-local files, remote files, operations and S3 (see `differential.py` for the fields and how
+local files, remote files, operations and S3 (see `differential/` for the fields and how
 they are normalised). A subset also runs in a real IPython kernel and compares what it shows.
 
 Intended differences are listed once, in `differential.INTENDED`, each with its reason (and
