@@ -6,12 +6,16 @@ a stall in it cannot hide inside the test process.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import resource
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,23 +23,57 @@ KEY = "hostile-key-alice"
 OTHER_KEY = "hostile-key-bob"
 
 
+# Runs the server on a bound socket with the limits given as JSON: the one way to pass limits
+# (and a low open-file limit) that the CLI has no flags for.
+LAUNCHER = """
+import json, sys
+from inductiva_widgets.server.config import ServerConfig
+from inductiva_widgets.server.limits import Limits
+from inductiva_widgets.server.runner import bind, serve_forever, url_of
+args = json.loads(sys.argv[1])
+config = ServerConfig(root=args["root"], api_keys=args["keys"], allow_private_urls=True)
+sock = bind("127.0.0.1", 0)
+print("export INDUCTIVA_API_URL=" + url_of(sock), flush=True)
+serve_forever(config, sock, limits=Limits(**args["limits"]))
+"""
+
+
 class ServerProcess:
-    """`inductiva-widgets serve` on a free loopback port, stopped by `stop()`."""
+    """The bundled server in a process of its own on a free loopback port, until `stop()`.
+
+    `extra` are `inductiva-widgets serve` flags. With `limits` (keyword arguments of
+    `server.limits.Limits`) or `nofile` (the process's RLIMIT_NOFILE), the server is started
+    by a small launcher instead, with private URLs allowed.
+    """
 
     def __init__(self, root: Path, *extra: str, keys: tuple[str, ...] = (KEY, OTHER_KEY),
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, limits: dict | None = None,
+                 nofile: tuple[int, int] | None = None) -> None:
         self.root = root
         self.log_path = root.parent / f"{root.name}-server.log"
-        args = [sys.executable, "-m", "inductiva_widgets", "serve", "--root", str(root),
-                "--port", "0", *[f"--api-key={k}" for k in keys], *extra]
+        if limits is not None or nofile is not None:
+            spec = json.dumps({"root": str(root), "keys": list(keys), "limits": limits or {}})
+            args = [sys.executable, "-c", LAUNCHER, spec]
+        else:
+            args = [sys.executable, "-m", "inductiva_widgets", "serve", "--root", str(root),
+                    "--port", "0", *[f"--api-key={k}" for k in keys], *extra]
+
+        def limit_fds() -> None:
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+
+        root.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w+b")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log,
-                                        env={**os.environ, **(env or {})})
+                                        env={**os.environ, **(env or {})},
+                                        preexec_fn=limit_fds)
         self.url = self._read_url()
+        self.port = urlsplit(self.url).port
         self.keys = keys
         self._wait_ready()
 
     def _read_url(self) -> str:
+        # Blocking reads: the server prints its lines at once, or exits (end of file).
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode()
@@ -59,18 +97,31 @@ class ServerProcess:
                     raise RuntimeError("the server process does not answer") from None
                 time.sleep(0.05)
 
-    def client(self, key: str = KEY, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"X-API-Key": key},
+    def client(self, key: str | None = None, **kwargs) -> httpx.Client:
+        """An API client with `key` (default: the server's first key)."""
+        return httpx.Client(base_url=self.url, headers={"X-API-Key": key or self.keys[0]},
                             timeout=kwargs.pop("timeout", 30), **kwargs)
+
+    def connect(self, timeout: float = 5) -> socket.socket:
+        """A raw connection to the server."""
+        return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+
+    def status(self, field: str) -> int:
+        """A field of /proc/<pid>/status, in its own unit (kB for memory)."""
+        text = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(rf"{field}:\s+(\d+)", text).group(1))
 
     def peak_rss_mb(self) -> float:
         """The process's peak resident memory so far (VmHWM), in MB."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+        return self.status("VmHWM") / 1024
 
     def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+        return self.status("VmRSS") / 1024
+
+    def cpu_s(self) -> float:
+        """CPU seconds the process has used (user + system)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

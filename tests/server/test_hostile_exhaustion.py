@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import re
 import resource
 import select
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -26,94 +21,11 @@ import pytest
 
 from inductiva_widgets.server.config import user_id_for
 
+from .serverproc import ServerProcess
+
 KEY, OTHER_KEY = "exhaust-key-alice", "exhaust-key-bob"
 HALF_SENT = b"GET /storage/contents?path=/ HTTP/1.1\r\nHost: x\r\n"
-
-# Runs the server on a bound socket with the limits given as JSON. On code without
-# `Limits` it serves without them, so that these tests fail on behaviour, not on an import.
-LAUNCHER = """
-import json, sys
-from inductiva_widgets.server.config import ServerConfig
-from inductiva_widgets.server.runner import bind, serve_forever, url_of
-args = json.loads(sys.argv[1])
-config = ServerConfig(root=args["root"], api_keys=args["keys"], allow_private_urls=True)
-sock = bind("127.0.0.1", 0)
-print(url_of(sock), flush=True)
-try:
-    from inductiva_widgets.server.limits import Limits
-except ImportError:
-    serve_forever(config, sock)
-else:
-    serve_forever(config, sock, limits=Limits(**args["limits"]))
-"""
-
-
-class Server:
-    """The server in its own process; `nofile` sets its RLIMIT_NOFILE before it starts."""
-
-    def __init__(self, tmp_path: Path, nofile: tuple[int, int] | None = None, **limits):
-        tmp_path.mkdir(exist_ok=True)
-        self.root = tmp_path / "storage"
-        self.log_path = tmp_path / "server.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
-        args = json.dumps({"root": str(self.root), "keys": [KEY, OTHER_KEY], "limits": limits})
-
-        def limit_fds() -> None:
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
-
-        self.process = subprocess.Popen([sys.executable, "-c", LAUNCHER, args],
-                                        stdout=subprocess.PIPE, stderr=self._log,
-                                        preexec_fn=limit_fds)
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        line = self.process.stdout.readline().decode().strip() if ready else ""
-        if not line.startswith("http://"):
-            self.stop()
-            raise RuntimeError(f"the server did not start: {self.log_text()[-2000:]}")
-        self.url = line
-        self.port = urlsplit(line).port
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{self.url}/version-check", params={"client_version": "0.18.12"},
-                          timeout=2)
-                break
-            except httpx.HTTPError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"no answer: {self.log_text()[-2000:]}") from None
-                time.sleep(0.05)
-
-    def client(self, key: str = KEY, timeout: float = 10) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"X-API-Key": key}, timeout=timeout)
-
-    def connect(self, timeout: float = 5) -> socket.socket:
-        return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
-
-    def status(self, field: str) -> int:
-        text = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(rf"{field}:\s+(\d+)", text).group(1))
-
-    def peak_rss_mb(self) -> float:
-        return self.status("VmHWM") / 1024
-
-    def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process.stdout.close()
-        self._log.close()
+Server = ServerProcess
 
 
 @pytest.fixture
@@ -121,7 +33,9 @@ def start(tmp_path):
     servers = []
 
     def _start(**kwargs) -> Server:
-        server = Server(tmp_path / f"s{len(servers)}", **kwargs)
+        nofile = kwargs.pop("nofile", None)
+        server = ServerProcess(tmp_path / f"s{len(servers)}" / "storage", keys=(KEY, OTHER_KEY),
+                               limits=kwargs, nofile=nofile)
         servers.append(server)
         return server
 
