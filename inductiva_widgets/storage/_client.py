@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +26,51 @@ _RETRY_STATUSES = {502, 503, 504}
 def _tls_context() -> ssl.SSLContext:
     # Loading the CA bundle costs ~17 ms; httpx does it for every Client unless given one.
     return httpx.create_ssl_context()
+
+
+class _LazyTLSTransport(httpx.BaseTransport):
+    """Plain-http requests never pay for TLS: the https pool (and its CA bundle) is only
+    built for the first https request. A one-shot call from a fresh process against a
+    local server saves ~35 ms of client set-up this way."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        self._limits = limits
+        self._plain: httpx.HTTPTransport | None = None
+        self._tls: httpx.HTTPTransport | None = None
+        self._lock = threading.Lock()
+
+    def _for(self, scheme: str) -> httpx.HTTPTransport:
+        with self._lock:
+            if scheme == "https":
+                if self._tls is None:
+                    self._tls = httpx.HTTPTransport(verify=_tls_context(), limits=self._limits)
+                return self._tls
+            if self._plain is None:
+                # No certificate is ever checked on plain http: skip loading the CA bundle.
+                self._plain = httpx.HTTPTransport(verify=False, limits=self._limits)
+            return self._plain
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._for(request.url.scheme).handle_request(request)
+
+    def close(self) -> None:
+        for transport in (self._plain, self._tls):
+            if transport is not None:
+                transport.close()
+
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+def _transport_options(transport: httpx.BaseTransport | None,
+                       limits: httpx.Limits) -> dict[str, Any]:
+    """httpx.Client options: a given transport, httpx's own pools where proxies are set in
+    the environment (httpx honours them only for its own transports), else lazy TLS."""
+    if transport is not None:
+        return {"transport": transport}
+    if any(os.environ.get(v) or os.environ.get(v.upper()) for v in _PROXY_VARIABLES):
+        return {"limits": limits, "verify": _tls_context()}
+    return {"transport": _LazyTLSTransport(limits)}
 
 
 class StorageClient:
@@ -55,13 +101,11 @@ class StorageClient:
         headers = {"User-Agent": "inductiva-widgets"}
         if self.api_key:
             headers["X-API-Key"] = self.api_key
-        verify = _tls_context()
         self._http = httpx.Client(base_url=self.api_url, headers=headers, timeout=timeouts,
-                                  limits=limits, transport=transport, verify=verify)
+                                  **_transport_options(transport, limits))
         # Signed URLs are credentials in themselves: never send them the API key.
         self._blobs = httpx.Client(headers={"User-Agent": "inductiva-widgets"},
-                                   timeout=timeouts, limits=limits, transport=transport,
-                                   verify=verify)
+                                   timeout=timeouts, **_transport_options(transport, limits))
 
     # -- lifecycle ----------------------------------------------------------------
 

@@ -336,3 +336,17 @@ def test_invalid_paths_are_always_invalid_path_errors(client):
         with pytest.raises(st.InvalidPathError) as caught:
             call()
         assert isinstance(caught.value, ValueError) and caught.value.status == 422
+
+
+def test_plain_http_needs_no_tls_and_environment_proxies_still_apply(server, monkeypatch):
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                 "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with st.StorageClient(server.url, KEY) as client:
+        assert st.listdir("/", print_results=False, client=client) == []
+        # The https pool (and the CA bundle it loads) is made only for an https request.
+        assert client._http._transport._tls is None
+        assert client._http._transport._plain is not None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    with st.StorageClient("https://api.example.invalid", KEY) as client:
+        assert any(m is not None for m in client._http._mounts.values())  # httpx's proxy
