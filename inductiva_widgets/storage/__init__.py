@@ -12,13 +12,15 @@ when called.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import threading
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _download, _export, _listing, _printed, _upload, _zipmembers, paths
+from . import _download, _export, _listing, _printed, _upload, members, paths
 from ._client import DEFAULT_API_URL, StorageClient
 from ._exceptions import (
     APIError,
@@ -50,6 +52,15 @@ from ._models import (
     ZipFileRange,
 )
 from ._progress import CancelToken, ProgressArg, TransferProgress
+from .members import (
+    ByteMeter,
+    Member,
+    MemberReader,
+    implied_prefix,
+    member_candidates,
+    method_name,
+    tail_window,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,6 +74,8 @@ __all__ = [
     # additions
     "DEFAULT_API_URL", "CancelToken", "StorageClient", "TransferProgress", "default_client",
     "find", "listdir_df", "quiet", "read_member", "set_default_client", "stat", "tail_member",
+    "ByteMeter", "Member", "MemberReader", "format_size", "implied_prefix", "iter_find",
+    "local_path", "member_candidates", "method_name", "tail_window",
     # errors
     "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "CorruptArchiveError",
     "ExportError",
@@ -141,7 +154,28 @@ def find(query: str, path: str = "/", region: str | None = None,
 
     `query` is a case-insensitive substring, or a glob such as `*.csv`.
     """
-    return list(_listing.find(_c(client), query, path, region, max_results, cancel))
+    return list(iter_find(query, path, region, max_results, cancel=cancel, client=client))
+
+
+def iter_find(query: str, path: str = "/", region: str | None = None,
+              max_results: int | None = 1000, *, cancel: CancelToken | None = None,
+              client: StorageClient | None = None) -> Iterator[dict[str, Any]]:
+    """`find`, lazily: each match as soon as its folder is listed (breadth first).
+
+    Each entry is a listing entry with its full storage `path`.
+    """
+    return _listing.find(_c(client), query, path, region, max_results, cancel)
+
+
+def format_size(size: int | float | None) -> str:
+    """A size in bytes as `1.50 MiB` (binary units); `-` for unknown."""
+    return _listing.format_size(size)
+
+
+def local_path(local_dir: str | os.PathLike, remote_path: str, decompress: bool = True
+               ) -> Path:
+    """Where `download(remote_path, local_dir, decompress)` puts its result."""
+    return _download.local_path(local_dir, remote_path, decompress)
 
 
 def _print_size_and_cost(client: StorageClient) -> int:
@@ -238,7 +272,7 @@ def read_member(path: str, member: str, region: str | None = None,
     `sim_dir/` in input.zip). With `max_bytes`, only that much is inflated; a whole read
     raises IntegrityError as soon as the member inflates past its declared size.
     """
-    return _zipmembers.read_member(_c(client), path, member, region, max_bytes)
+    return members.read_member(_c(client), path, member, region, max_bytes)
 
 
 def tail_member(path: str, member: str, lines: int = 20, region: str | None = None, *,
@@ -248,7 +282,7 @@ def tail_member(path: str, member: str, lines: int = 20, region: str | None = No
     At most the member's last max(1 MiB, lines x 16 KiB) bytes are kept in memory: a line
     longer than that comes back cut to its end.
     """
-    return _zipmembers.tail_member(_c(client), path, member, lines, region)
+    return members.tail_member(_c(client), path, member, lines, region)
 
 
 def upload_from_url(url: str, remote_dir: str, file_name: str | None = None,

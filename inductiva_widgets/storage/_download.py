@@ -28,7 +28,7 @@ from ._feedback import log
 from ._inflate import inflate_pieces
 from ._progress import CancelToken, ProgressArg, Tracker
 from ._transfers import CHUNK, DownloadJob, Stopper, get_file, part_path, run_parallel
-from ._zipmembers import iter_member, locate
+from .members import MemberReader
 
 # Beyond this many distinct folders, sizes are learnt from the downloads themselves.
 MAX_SIZE_LISTINGS = 64
@@ -140,7 +140,8 @@ def download_member(client: StorageClient, archive: str, member: str, local_dir:
                     region: str | None = None, *, progress: ProgressArg = None,
                     cancel: CancelToken | None = None) -> Path:
     """One member, inflated locally, at `<local_dir>/<archive without .zip>/<member>`."""
-    located = locate(client, archive, member, region)
+    reader = MemberReader(client)
+    located = reader.locate(archive, member, region)
     target = local_path(local_dir, f"{archive}/{member}")
     target.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(target)
@@ -148,10 +149,9 @@ def download_member(client: StorageClient, archive: str, member: str, local_dir:
                       f'Downloading "{posixpath.basename(member)}" from "{archive}/{member}"')
     stopper = Stopper(cancel)
     try:
-        url = client.signed_urls([archive], "download", region)[0]
         with open(part, "wb") as fh:
-            for chunk in iter_member(client, located, url, cancel,
-                                     on_raw=lambda n: tracker.add_bytes(n, located.name)):
+            for chunk in reader.stream(located, cancel=cancel,
+                                       meter=lambda n: tracker.add_bytes(n, located.name)):
                 stopper.check()
                 fh.write(chunk)
         os.replace(part, target)

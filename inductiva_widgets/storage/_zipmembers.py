@@ -1,11 +1,14 @@
-"""Reading single members of remote ZIP archives with HTTP Range, never the whole archive."""
+"""Locating members of remote ZIP archives and streaming their bytes by HTTP Range.
+
+The low level under `members.MemberReader`: find a member's byte range, fetch raw bytes
+of a signed URL with resumption, and inflate a whole member in bounded pieces.
+"""
 
 from __future__ import annotations
 
 import posixpath
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import dataclass
 
 import httpx
@@ -22,10 +25,6 @@ from ._inflate import PIECE, inflate_pieces
 from ._models import ZipFileInfo
 from ._progress import CancelToken, check_cancel
 
-CHUNK = 1024 * 1024
-# A tail keeps at most max(TAIL_MIN_WINDOW, lines * TAIL_LINE_BYTES) bytes of the member.
-TAIL_MIN_WINDOW = 1024 * 1024
-TAIL_LINE_BYTES = 16 * 1024
 # The seed's implied folder inside task archives.
 IMPLIED_PREFIX = {"output.zip": "artifacts/", "input.zip": "sim_dir/"}
 
@@ -39,6 +38,7 @@ class Member:
     info: ZipFileInfo
     range_start: int
     range_end: int  # inclusive; range_start - 1 for an empty member
+    region: str | None = None  # where the archive is stored (None: the server's default)
 
     @property
     def compressed_size(self) -> int:
@@ -66,7 +66,7 @@ def member_from_info(archive: str, info: ZipFileInfo, client: StorageClient,
         end = start + compressed - 1
     if info.compress_type is None:
         info.compress_type = 0
-    return Member(archive, info.name, info, start, end)
+    return Member(archive, info.name, info, start, end, region)
 
 
 def locate(client: StorageClient, archive: str, member: str,
@@ -133,7 +133,7 @@ def iter_member(client: StorageClient, member: Member, url: str | None = None,
     Memory stays at one piece whatever the member inflates to; IntegrityError as soon as
     the output passes the declared size, or at the end if it falls short.
     """
-    url = url or client.signed_urls([member.archive], "download")[0]
+    url = url or client.signed_urls([member.archive], "download", member.region)[0]
     if member.compressed_size <= 0:
         if member.info.size:
             raise IntegrityError(f"{member.name}: no data, the archive says "
@@ -147,78 +147,3 @@ def iter_member(client: StorageClient, member: Member, url: str | None = None,
                                   member.info.size, member.name, piece)
     finally:
         raw.close()
-
-
-def read_member(client: StorageClient, archive: str, member: str, region: str | None = None,
-                max_bytes: int | None = None) -> bytes:
-    """A member's bytes (the first `max_bytes` of them if given).
-
-    Only what was asked for is inflated (plus at most one piece); a whole read stops with
-    IntegrityError once the output passes the member's declared size.
-    """
-    located = locate(client, archive, member, region)
-    url = client.signed_urls([archive], "download", region)[0]
-    if max_bytes is not None and max_bytes <= 0:
-        return b""
-    if max_bytes is not None and located.info.compress_type == 0:
-        end = min(located.range_end, located.range_start + max_bytes - 1)
-        return b"".join(iter_raw(client.blobs, url, located.range_start, end,
-                                 client.retries, None))
-    parts, size = [], 0
-    piece = PIECE if max_bytes is None else min(PIECE, max_bytes)
-    with closing(iter_member(client, located, url, piece=piece)) as stream:
-        for chunk in stream:
-            parts.append(chunk)
-            size += len(chunk)
-            if max_bytes is not None and size >= max_bytes:
-                break
-    data = b"".join(parts)
-    return data if max_bytes is None else data[:max_bytes]
-
-
-def tail_window(lines: int) -> int:
-    """Bytes `tail_member` keeps at most: max(1 MiB, lines x 16 KiB)."""
-    return max(TAIL_MIN_WINDOW, lines * TAIL_LINE_BYTES)
-
-
-def _last_lines(data: bytes, lines: int, cut: bool) -> list[str]:
-    """The last `lines` lines of `data`; a first line cut by the window is dropped unless
-    it is all there is."""
-    found = data.split(b"\n")
-    if found[-1] == b"":
-        found.pop()
-    if cut and len(found) > 1:
-        found.pop(0)
-    kept = found[-lines:] if lines > 0 else []
-    return [line.rstrip(b"\r").decode("utf-8", "replace") for line in kept]
-
-
-def tail_member(client: StorageClient, archive: str, member: str, lines: int = 20,
-                region: str | None = None) -> list[str]:
-    """The last `lines` lines of a text member.
-
-    Only the member's last `tail_window(lines)` bytes, max(1 MiB, lines x 16 KiB), are
-    ever kept: a longer line comes back cut to its end. A stored member is read from its
-    end only; a compressed one must be inflated from its start (the format allows nothing
-    else), piece by piece.
-    """
-    located = locate(client, archive, member, region)
-    url = client.signed_urls([archive], "download", region)[0]
-    cap = tail_window(lines)
-    if located.info.compress_type == 0 and located.compressed_size > 0:
-        window = 64 * 1024
-        while True:
-            start = max(located.range_start, located.range_end + 1 - min(window, cap))
-            data = b"".join(iter_raw(client.blobs, url, start, located.range_end,
-                                     client.retries, None))
-            cut = start > located.range_start
-            if data.count(b"\n") > lines or not cut or window >= cap:
-                return _last_lines(data, lines, cut)
-            window *= 4
-    kept, produced = bytearray(), 0
-    for piece in iter_member(client, located, url):
-        kept += piece
-        produced += len(piece)
-        if len(kept) > cap:
-            del kept[: len(kept) - cap]
-    return _last_lines(bytes(kept), lines, produced > len(kept))

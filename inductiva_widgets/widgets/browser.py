@@ -11,13 +11,18 @@ from typing import Any
 import traitlets
 
 from .. import storage
-from ..storage import CancelToken, StorageClient, TransferCancelled
-from ..storage._listing import find
-from ..storage._zipmembers import IMPLIED_PREFIX
+from ..storage import (
+    CancelToken,
+    StorageClient,
+    TransferCancelled,
+    implied_prefix,
+    iter_find,
+    method_name,
+)
 from ..storage.paths import archive_part, normalize
 from . import code_snippets
 from ._rpc import RpcWidget, bundle, rpc
-from .previews import MemberPreviewCalls, method_name
+from .previews import MemberPreviewCalls
 from .transfer_calls import TransferCalls
 from .transfer_queue import TransferQueue
 
@@ -232,7 +237,7 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
                              else "member"))
         return {"total": len(entries), "rows": rows, "path": f"{archive}/{inner}".rstrip("/"),
                 "archive": archive, "members_size": reply.get("size"),
-                "implied_prefix": IMPLIED_PREFIX.get(posixpath.basename(archive), "")}
+                "implied_prefix": implied_prefix(archive)}
 
     @rpc
     def children(self, path: str, region: str | None = None) -> dict[str, Any]:
@@ -328,7 +333,8 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
         batch: list[dict[str, Any]] = []
         error = None
         try:
-            for entry in find(self.client, query, path, self._region(), 1000, cancel):
+            for entry in iter_find(query, path, self._region(), 1000, cancel=cancel,
+                                   client=self.client):
                 batch.append(_row(entry["path"], entry, self._kind(entry)))
                 if len(batch) >= SEARCH_BATCH:
                     self.emit("search", token=token, rows=batch, done=False)

@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..storage._zipmembers import IMPLIED_PREFIX
+from ..storage import implied_prefix
 
 __all__ = [
     "HEADER", "copy", "download", "download_call", "export", "for_action", "member_csv",
@@ -95,7 +95,7 @@ def for_action(action: str, args: dict[str, Any]) -> str:
 
 def _short(archive: str, name: str) -> str:
     """A member's name without the task archive's implied folder (as the API takes it)."""
-    prefix = IMPLIED_PREFIX.get(posixpath.basename(archive), "")
+    prefix = implied_prefix(archive)
     return name[len(prefix):] if prefix and name.startswith(prefix) else name
 
 

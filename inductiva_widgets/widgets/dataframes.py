@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..storage import StorageClient, default_client
-from ..storage._listing import dataframe as listing_dataframe
-from ..storage._listing import find, format_size
+from ..storage import StorageClient, default_client, format_size, iter_find, listdir_df
 
 COLUMNS = ["name", "path", "is_directory", "size", "creation_time", "provider", "region"]
 
@@ -52,7 +50,7 @@ def storage_dataframe(path: str = "/", recursive: bool = False, *,
     """
     client = client if client is not None else default_client()
     if recursive:
-        rows = list(find(client, "*", path, region, None))
+        rows = list(iter_find("*", path, region, None, client=client))
         frame = pd.DataFrame({
             "name": pd.Series([r["path"].rsplit("/", 1)[-1] for r in rows], dtype="string"),
             "path": pd.Series([r["path"] for r in rows], dtype="string"),
@@ -64,7 +62,7 @@ def storage_dataframe(path: str = "/", recursive: bool = False, *,
             "region": pd.Series([r.get("region") for r in rows], dtype="string"),
         })
     else:
-        frame = listing_dataframe(client, path, region, None, "name", "asc", folder_sizes)
+        frame = listdir_df(path, region, None, "name", "asc", folder_sizes, client=client)
     used = client.storage_size()
     monthly = float(client.storage_cost().get("estimated_monthly_cost") or 0.0)
     share = frame["size"].astype("Float64") / used * monthly if used else None

@@ -1,10 +1,9 @@
-"""Previews of single members of remote ZIP archives, fetched by byte range only.
+"""Previews of single members of remote ZIP archives: presentation only.
 
-Plain functions over a `StorageClient` (no widget code), shared by the ZipExplorer and the
-StorageBrowser: what kind a member is, its head / next chunk / tail as text, a CSV head
-as a typed table, an image as a `data:` URL, a hex dump of anything else, and always how
-many bytes of the archive the preview cost over the network. The reading itself (by byte
-range, counted, cached) is `member_reads`; its names are re-exported here.
+What kind a member is (by name, then by sniffing), its head / next chunk / tail as text, a
+CSV head as a typed table, an image as a `data:` URL, a hex dump of anything else, and how
+many bytes of the archive the preview cost. All reading (by byte range, bounded, counted,
+cached) is the client's `storage.MemberReader`.
 
 `MemberPreviewCalls` is the small mixin that exposes them to a widget's view as `@rpc`
 methods (`preview`, `member_frame`, `download_member`).
@@ -21,36 +20,22 @@ from typing import TYPE_CHECKING, Any
 import traitlets
 
 from .. import storage
-from ..storage import StorageClient, ValidationError
-from ..storage._inflate import SUPPORTED_METHODS
-from ..storage._zipmembers import Member
-from ..storage._zipmembers import locate as locate_member
+from ..storage import ByteMeter, Member, MemberReader, ValidationError, method_name
 from . import code_snippets
 from ._rpc import rpc
-from .member_reads import (  # re-exported: previews.read_range etc. stay where they were
-    HEAD_BYTES,
-    TAIL_KEEP,
-    TAIL_LINES,
-    ByteMeter,
-    PreviewCache,
-    archive_file_size,
-    read_all,
-    read_before,
-    read_range,
-    read_tail,
-)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "CSV_ROWS", "HEAD_BYTES", "HEX_BYTES", "IMAGE_CAP", "TAIL_KEEP", "TAIL_LINES", "ByteMeter",
-    "archive_file_size",
-    "MemberPreviewCalls", "PreviewCache", "hexdump", "locate_member", "member_dataframe",
-    "member_kind", "method_name", "preview_member", "read_all", "read_before", "read_range",
-    "read_tail",
+    "CSV_ROWS", "HEAD_BYTES", "HEX_BYTES", "IMAGE_CAP", "TAIL_KEEP", "TAIL_LINES",
+    "MemberPreviewCalls", "hexdump", "member_dataframe", "member_kind", "method_name",
+    "preview_member",
 ]
 
+HEAD_BYTES = 64 * 1024  # one text chunk ("Load more" fetches the next one)
+TAIL_LINES = 200  # the default view of a log
+TAIL_KEEP = 256 * 1024  # at most this much text is kept for a tail
 CSV_ROWS = 50  # rows shown of a CSV preview
 CSV_MAX_HEAD = 1024 * 1024  # read up to this much to find CSV_ROWS complete rows
 IMAGE_CAP = 20 * 1024 * 1024  # images larger than this are not inlined
@@ -79,11 +64,6 @@ BINARY_EXTENSIONS = {
     ".nc", ".npy", ".npz", ".pkl", ".pickle", ".exe", ".so", ".o", ".a", ".dll", ".pdf",
     ".xtc", ".trr", ".tpr", ".edr", ".cpt", ".vtu", ".vtp", ".pvd", ".mp4", ".avi",
 }
-
-
-def method_name(compress_type: int | None) -> str:
-    """"deflate", "stored", ... for a ZIP compression method number."""
-    return SUPPORTED_METHODS.get(compress_type or 0, f"method {compress_type}")
 
 
 # -- kinds and rendering --------------------------------------------------------------------------
@@ -207,10 +187,9 @@ def csv_table(data: bytes, sep: str, complete: bool, rows: int = CSV_ROWS) -> di
 MODES = ("auto", "head", "more", "tail", "earlier")
 
 
-def preview_member(client: StorageClient, archive: str, member: str | Member,
+def preview_member(reader: MemberReader, archive: str, member: str | Member,
                    mode: str = "auto", offset: int = 0, *, region: str | None = None,
-                   archive_size: int | None = None, cache: PreviewCache | None = None
-                   ) -> dict[str, Any]:
+                   archive_size: int | None = None) -> dict[str, Any]:
     """A preview of one member, by byte range only; see the module doc for the reply's shape.
 
     mode: "auto" (a log's tail, anything else's head), "head", "more" (the text chunk at
@@ -220,11 +199,9 @@ def preview_member(client: StorageClient, archive: str, member: str | Member,
     if mode not in MODES:
         raise ValidationError(f"unknown preview mode {mode!r} (one of {', '.join(MODES)})",
                               status_code=422)
-    located = member if isinstance(member, Member) else locate_member(
-        client, archive, member, region)
+    located = member if isinstance(member, Member) else reader.locate(archive, member, region)
     if archive_size is None:
-        archive_size = (cache.archive_size(client, archive, region) if cache is not None
-                        else archive_file_size(client, archive, region))
+        archive_size = reader.archive_size(archive, located.region)
     info = located.info
     meter = ByteMeter()
     size = info.size or 0
@@ -237,21 +214,21 @@ def preview_member(client: StorageClient, archive: str, member: str | Member,
     kind = member_kind(located.name)
     sniffed = None  # the first bytes, when the name could not tell the kind
     if kind is None or _ext(located.name) == ".dat":
-        sniffed = read_range(client, located, 0, SNIFF_BYTES, region=region, meter=meter,
-                             cache=cache)
+        sniffed = reader.head(located, SNIFF_BYTES, meter=meter)
         kind = member_kind(located.name, sniffed)
     if mode in ("more", "tail", "earlier") and kind in ("csv", "binary", "image"):
         kind = "text"  # asked for explicitly: a CSV's (or anything's) raw text
 
     if kind == "image":
-        reply.update(_image(client, located, region, meter, cache))
+        reply.update(_image(reader, located, meter))
     elif kind == "binary":
-        head = sniffed[:HEX_BYTES] if sniffed is not None else read_range(
-            client, located, 0, HEX_BYTES, region=region, meter=meter, cache=cache)
+        head = sniffed[:HEX_BYTES] if sniffed is not None else reader.head(
+            located, HEX_BYTES, meter=meter)
         reply.update(kind="binary", mode="head", hex=hexdump(head), head_bytes=len(head),
-                     code=code_snippets.member_range(archive, located.name, 0, HEX_BYTES, region))
+                     code=code_snippets.member_range(archive, located.name, 0, HEX_BYTES,
+                                                     located.region))
     elif kind == "csv" and mode in ("auto", "head"):
-        reply.update(_csv(client, located, archive, region, meter, cache))
+        reply.update(_csv(reader, located, archive, meter))
     else:
         is_log = kind == "log"
         if mode == "auto":
@@ -261,8 +238,7 @@ def preview_member(client: StorageClient, archive: str, member: str | Member,
                 mode = "head"
                 reply["note"] = ("Showing the start: the end of a compressed member can only "
                                  f"be reached by reading all of it ({size:,} bytes).")
-        reply.update(_text(client, located, archive, mode, offset, region, meter, cache,
-                           sniffed))
+        reply.update(_text(reader, located, archive, mode, offset, meter, sniffed))
         reply["log"] = is_log
     reply["bytes_fetched"] = meter.n
     if size == 0:
@@ -270,25 +246,22 @@ def preview_member(client: StorageClient, archive: str, member: str | Member,
     return reply
 
 
-def _text(client: StorageClient, member: Member, archive: str, mode: str, offset: int,
-          region: str | None, meter: ByteMeter, cache: PreviewCache | None,
-          sniffed: bytes | None = None) -> dict[str, Any]:
-    size = member.info.size or 0
+def _text(reader: MemberReader, member: Member, archive: str, mode: str, offset: int,
+          meter: ByteMeter, sniffed: bytes | None = None) -> dict[str, Any]:
+    size, region = member.info.size or 0, member.region
     if mode == "tail":
-        data, start = read_tail(client, member, TAIL_LINES, region=region, meter=meter,
-                                cache=cache)
+        data, start = reader.tail(member, TAIL_LINES, TAIL_KEEP, meter=meter)
         end = size
         code = code_snippets.member_tail(archive, member.name, TAIL_LINES, region)
     elif mode == "earlier":
         end = max(0, min(int(offset), size))
-        data, start = read_before(client, member, end, HEAD_BYTES, region=region,
-                                  meter=meter, cache=cache)
+        data, start = reader.before(member, end, HEAD_BYTES, meter=meter)
         code = code_snippets.member_range(archive, member.name, start, end - start, region)
     else:
         start = 0 if mode == "head" else max(0, min(int(offset), size))
         known = sniffed if start == 0 and sniffed is not None else b""
-        data = known + read_range(client, member, start + len(known), HEAD_BYTES - len(known),
-                                  region=region, meter=meter, cache=cache)
+        data = known + reader.read(member, start + len(known), HEAD_BYTES - len(known),
+                                   meter=meter)
         data = data[: _chunk_end(data, start + len(data) >= size)]
         end = start + len(data)
         code = code_snippets.member_range(archive, member.name, start, HEAD_BYTES, region)
@@ -297,12 +270,12 @@ def _text(client: StorageClient, member: Member, archive: str, mode: str, offset
             "code": code}
 
 
-def _csv(client: StorageClient, member: Member, archive: str, region: str | None,
-         meter: ByteMeter, cache: PreviewCache | None) -> dict[str, Any]:
-    size = member.info.size or 0
+def _csv(reader: MemberReader, member: Member, archive: str, meter: ByteMeter
+         ) -> dict[str, Any]:
+    size, region = member.info.size or 0, member.region
     want = HEAD_BYTES
     while True:
-        data = read_range(client, member, 0, want, region=region, meter=meter, cache=cache)
+        data = reader.head(member, want, meter=meter)
         complete = len(data) >= size
         if complete or data.count(b"\n") > CSV_ROWS + 1 or want >= CSV_MAX_HEAD:
             break
@@ -315,31 +288,29 @@ def _csv(client: StorageClient, member: Member, archive: str, region: str | None
             "code": code_snippets.member_csv(archive, member.name, sep, region)}
 
 
-def _image(client: StorageClient, member: Member, region: str | None, meter: ByteMeter,
-           cache: PreviewCache | None) -> dict[str, Any]:
+def _image(reader: MemberReader, member: Member, meter: ByteMeter) -> dict[str, Any]:
     mime = IMAGE_TYPES[_ext(member.name)]
     size = member.info.size or 0
-    code = code_snippets.member_read(member.archive, member.name, region)
+    code = code_snippets.member_read(member.archive, member.name, member.region)
     if size > IMAGE_CAP:
         return {"kind": "image", "mode": "full", "mime": mime, "data_url": None,
                 "too_large": True, "code": code,
                 "note": f"Not shown: images above {IMAGE_CAP // (1024 * 1024)} MiB are not "
                         "inlined; download the member instead."}
-    data = read_all(client, member, region=region, meter=meter, cache=cache)
+    data = reader.read_all(member, meter=meter)
     encoded = base64.b64encode(data).decode("ascii")
     return {"kind": "image", "mode": "full", "mime": mime, "too_large": False,
             "data_url": f"data:{mime};base64,{encoded}", "code": code}
 
 
-def member_dataframe(client: StorageClient, archive: str, member: str | Member, *,
-                     region: str | None = None, meter: ByteMeter | None = None,
-                     cache: PreviewCache | None = None) -> pd.DataFrame:
+def member_dataframe(reader: MemberReader, archive: str, member: str | Member, *,
+                     region: str | None = None, meter: ByteMeter | None = None
+                     ) -> pd.DataFrame:
     """A whole CSV/TSV member as a pandas DataFrame (only the member's bytes are fetched)."""
     import pandas as pd
 
-    located = member if isinstance(member, Member) else locate_member(
-        client, archive, member, region)
-    data = read_all(client, located, region=region, meter=meter, cache=cache)
+    located = member if isinstance(member, Member) else reader.locate(archive, member, region)
+    data = reader.read_all(located, meter=meter)
     sep = _csv_sep(located.name, data[:SNIFF_BYTES])
     try:
         return pd.read_csv(io.BytesIO(data), sep=sep)
@@ -372,10 +343,10 @@ class MemberPreviewCalls(traitlets.HasTraits):
         return found
 
     @property
-    def _preview_cache(self) -> PreviewCache:
+    def _preview_cache(self) -> MemberReader:
         found = self.__dict__.get("_iw_preview_cache")
         if found is None:
-            found = self.__dict__.setdefault("_iw_preview_cache", PreviewCache())
+            found = self.__dict__.setdefault("_iw_preview_cache", MemberReader(self.client))
         return found
 
     def _region(self, region: str | None = None) -> str | None:
@@ -383,10 +354,10 @@ class MemberPreviewCalls(traitlets.HasTraits):
         return region or None
 
     def _locate(self, archive: str, member: str) -> Member:
-        return locate_member(self.client, archive, member, self._region())
+        return self._preview_cache.locate(archive, member, self._region())
 
     def _archive_size(self, archive: str) -> int | None:
-        return self._preview_cache.archive_size(self.client, archive, self._region())
+        return self._preview_cache.archive_size(archive, self._region())
 
     def _python_name(self) -> str:
         """The notebook variable holding this widget, for "explorer.frames[...]" hints."""
@@ -406,18 +377,17 @@ class MemberPreviewCalls(traitlets.HasTraits):
     def preview(self, archive: str, member: str, mode: str = "auto",
                 offset: int = 0) -> dict[str, Any]:
         """A preview of `member` of `archive` (see `preview_member`)."""
-        return preview_member(self.client, archive, self._locate(archive, member), mode,
+        return preview_member(self._preview_cache, archive, self._locate(archive, member), mode,
                               int(offset), region=self._region(),
-                              archive_size=self._archive_size(archive),
-                              cache=self._preview_cache)
+                              archive_size=self._archive_size(archive))
 
     @rpc
     def member_frame(self, archive: str, member: str) -> dict[str, Any]:
         """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
         located = self._locate(archive, member)
         meter = ByteMeter()
-        frame = member_dataframe(self.client, archive, located, region=self._region(),
-                                 meter=meter, cache=self._preview_cache)
+        frame = member_dataframe(self._preview_cache, archive, located, region=self._region(),
+                                 meter=meter)
         self.frames[located.name] = frame
         self.last_frame_name = located.name
         python = f"{self._python_name()}.frames[{located.name!r}]"

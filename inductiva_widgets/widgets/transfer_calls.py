@@ -11,7 +11,6 @@ import posixpath
 from typing import Any
 
 from .. import storage
-from ..storage._download import local_path
 from ..storage.paths import normalize
 from . import code_snippets
 from ._rpc import rpc
@@ -49,7 +48,7 @@ class TransferCalls:
         if not folder.strip():
             raise storage.InvalidPathError("type the local folder to download into")
         if not overwrite:
-            targets = [local_path(folder, p, decompress) for p in paths]
+            targets = [storage.local_path(folder, p, decompress) for p in paths]
             existing = [str(t) for t in targets if t.exists()]
             if existing:
                 raise storage.InvalidPathError(

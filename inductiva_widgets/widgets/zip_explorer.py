@@ -6,25 +6,26 @@ itself is never downloaded.
 
 from __future__ import annotations
 
-import posixpath
 import threading
 from typing import TYPE_CHECKING, Any
 
 import traitlets
 
 from .. import storage
-from ..storage import NotFoundError, StorageClient, StorageError, ZipFileInfo
-from ..storage._zipmembers import IMPLIED_PREFIX, Member, candidates, member_from_info
+from ..storage import (
+    ByteMeter,
+    Member,
+    NotFoundError,
+    StorageClient,
+    StorageError,
+    ZipFileInfo,
+    implied_prefix,
+    member_candidates,
+    method_name,
+)
 from ..storage.paths import normalize
 from ._rpc import RpcWidget, bundle, rpc
-from .previews import (
-    ByteMeter,
-    MemberPreviewCalls,
-    archive_file_size,
-    member_dataframe,
-    method_name,
-    preview_member,
-)
+from .previews import MemberPreviewCalls, member_dataframe, preview_member
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,7 +82,7 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
         self._infos: list[ZipFileInfo] | None = None
         self._by_name: dict[str, ZipFileInfo] = {}
         self._load_error: StorageError | None = None
-        self.implied_prefix = IMPLIED_PREFIX.get(posixpath.basename(normal), "")
+        self.implied_prefix = implied_prefix(normal)
         self._load()
 
     def __repr__(self) -> str:
@@ -104,7 +105,7 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
             self._load_error = None
             # (info.size is the members' total; the archive's own size comes from a listing.)
             self.total_size = info.size
-            self.archive_size = archive_file_size(self.client, self.path, self._region())
+            self.archive_size = self._preview_cache.archive_size(self.path, self._region())
             self.member_count = sum(1 for f in info.files if not f.is_dir)
             self.error = ""
 
@@ -131,10 +132,10 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
     def resolve(self, member: str) -> str:
         """A member's full name; the task archive's implied folder may be left out."""
         index = self._index()
-        for name in candidates(self.path, member):
+        for name in member_candidates(self.path, member):
             if name in index and not index[name].is_dir:
                 return name
-        tried = " or ".join(repr(n) for n in candidates(self.path, member))
+        tried = " or ".join(repr(n) for n in member_candidates(self.path, member))
         raise NotFoundError(f'"{member}" is not a file in "{self.path}" (looked for {tried})',
                             status_code=404)
 
@@ -142,8 +143,7 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
         if archive != self.path:  # another archive (not expected from this view)
             return super()._locate(archive, member)
         info = self._index()[self.resolve(member)]
-        return member_from_info(self.path, ZipFileInfo(**vars(info)), self.client,
-                                 self._region())
+        return self._preview_cache.member(self.path, ZipFileInfo(**vars(info)), self._region())
 
     def _archive_size(self, archive: str) -> int | None:
         return self.archive_size if archive == self.path else super()._archive_size(archive)
@@ -171,18 +171,17 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
         "tail" or "earlier" (with `offset` for "more"/"earlier").
         """
         archive = archive or self.path
-        return preview_member(self.client, archive, self._locate(archive, member), mode,
-                              int(offset), region=self._region(),
-                              archive_size=self._archive_size(archive),
-                              cache=self._preview_cache)
+        return preview_member(self._preview_cache, archive, self._locate(archive, member),
+                              mode, int(offset), region=self._region(),
+                              archive_size=self._archive_size(archive))
 
     preview._rpc = True  # noqa: SLF001 - the view calls it as preview(archive, member, ...)
 
     def dataframe(self, member: str) -> pd.DataFrame:
         """A whole CSV/TSV member as a DataFrame, also kept in `frames[name]`."""
         located = self._locate(self.path, member)
-        frame = member_dataframe(self.client, self.path, located, region=self._region(),
-                                 meter=ByteMeter(), cache=self._preview_cache)
+        frame = member_dataframe(self._preview_cache, self.path, located,
+                                 region=self._region(), meter=ByteMeter())
         self.frames[located.name] = frame
         self.last_frame_name = located.name
         return frame

@@ -143,7 +143,7 @@ def test_secrets_and_stored_files_are_private_on_every_start(tmp_path):
     old.mkdir(parents=True, mode=0o755)
     (old / "f.txt").write_bytes(b"old")
     os.chmod(old / "f.txt", 0o644)
-    with ServerProcess(storage, keys=()) as server, server.client() as api:
+    with ServerProcess(storage, keys=()) as server, server.client(KEY) as api:
         assert stat.S_IMODE((storage / "server.json").stat().st_mode) == 0o600
         for folder in (storage, storage / "users", storage / ".tmp"):
             assert stat.S_IMODE(folder.stat().st_mode) == 0o700

@@ -136,6 +136,7 @@ def hwm():
 import inductiva_widgets.storage as st
 import inductiva_widgets.widgets.previews as pv
 client = st.StorageClient(os.environ["IW_URL"], os.environ["IW_KEY"], retries=0)
+rd = st.MemberReader(client)
 archive, folder = os.environ["IW_ARCHIVE"], os.environ["IW_FOLDER"]
 report = []
 for call in json.loads(sys.argv[1]):
@@ -240,16 +241,16 @@ def test_member_download_streams_in_constant_memory(bombs, tmp_path, method):
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("method", list(METHODS))
 def test_widget_previews_stay_bounded(bombs, tmp_path, method):
-    member = f"pv.locate_member(client, archive, '{method}.log')"
-    liar = f"pv.locate_member(client, archive, 'liar-{method}.log')"
+    member = f"rd.locate(archive, '{method}.log')"
+    liar = f"rd.locate(archive, 'liar-{method}.log')"
     head, more, tail, auto, whole, liar_head = run_calls(
         bombs, tmp_path,
-        f"len(pv.preview_member(client, archive, {member}, 'head')['text'])",
-        f"len(pv.preview_member(client, archive, {member}, 'more', 150 * 2**20)['text'])",
-        f"len(pv.preview_member(client, archive, {member}, 'tail')['text'])",
-        f"pv.preview_member(client, archive, {member})['mode']",
-        f"len(pv.read_all(client, {liar}))",
-        f"pv.preview_member(client, archive, {liar}, 'head')['text']")
+        f"len(pv.preview_member(rd, archive, {member}, 'head')['text'])",
+        f"len(pv.preview_member(rd, archive, {member}, 'more', 150 * 2**20)['text'])",
+        f"len(pv.preview_member(rd, archive, {member}, 'tail')['text'])",
+        f"pv.preview_member(rd, archive, {member})['mode']",
+        f"len(rd.read_all({liar}))",
+        f"pv.preview_member(rd, archive, {liar}, 'head')['text']")
     for entry in (head, more, auto, liar_head):
         assert_bounded(entry, QUICK_S)
     assert head.get("result") == more.get("result") == 64 * 1024, (head, more)

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from inductiva_widgets import ZipExplorer
-from inductiva_widgets.storage import NotFoundError, StorageError, ValidationError
-from inductiva_widgets.widgets import member_reads, previews, zip_explorer
+from inductiva_widgets.storage import NotFoundError, StorageError, ValidationError, members
+from inductiva_widgets.widgets import previews, zip_explorer
 from inductiva_widgets.widgets._rpc import RpcWidget
 from inductiva_widgets.widgets.previews import (
     HEAD_BYTES,
@@ -340,8 +340,8 @@ def test_kinds_and_dumps():
     # Chunks never split a UTF-8 character.
     text = "é" * 10
     assert previews._utf8_cut(text.encode()[:5]) == 4
-    assert member_reads._last_lines(b"a\nb\nc\n", 2, True, 0) == (b"b\nc\n", 2)
-    assert member_reads._last_lines(b"partial\nb\nc\n", 5, False, 100) == (b"b\nc\n", 108)
+    assert members._last_lines(b"a\nb\nc\n", 2, True, 0) == (b"b\nc\n", 2)
+    assert members._last_lines(b"partial\nb\nc\n", 5, False, 100) == (b"b\nc\n", 108)
 
 
 def test_svg_dat_unicode_and_unknown_binaries(demo):
