@@ -1,7 +1,7 @@
 """Differential suite (issue 11): every seed call through `inductiva.storage` and through ours.
 
 Each case runs through the unmodified reference client `inductiva[aws]==0.18.12` (its own
-venv, as in tests/server/test_inductiva_client.py) and through `inductiva_widgets.storage`,
+venv, as in tests/server/reference_client.py) and through `inductiva_widgets.storage`,
 from the same starting remote state, and compares return values, stdout/stderr, exceptions,
 local files, remote files, operations and S3 (see `differential/` for the fields and how
 they are normalised). A subset also runs in a real IPython kernel and compares what it shows.
