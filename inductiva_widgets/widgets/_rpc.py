@@ -47,11 +47,18 @@ def describe_error(exc: BaseException) -> dict[str, str]:
 
 
 class RpcWidget(anywidget.AnyWidget):
-    """An anywidget whose view can call Python methods and receive pushed events."""
+    """An anywidget whose view can call Python methods and receive pushed events.
+
+    The constructor is strict: a keyword that is not one of the widget's traits raises
+    `TypeError` (a misspelt option never passes unnoticed).
+    """
 
     _workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="widget-rpc")
 
     def __init__(self, *, client: StorageClient | None = None, **kwargs: Any) -> None:
+        unknown = set(kwargs) - set(self.trait_names())
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments: {sorted(unknown)}")
         super().__init__(**kwargs)
         self._client = client
         self._send_lock = threading.Lock()

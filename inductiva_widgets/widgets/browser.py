@@ -6,7 +6,7 @@ import posixpath
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import traitlets
 
@@ -22,9 +22,12 @@ from ..storage import (
 from ..storage.paths import archive_part, normalize
 from . import code_snippets
 from ._rpc import RpcWidget, bundle, rpc
-from .previews import MemberPreviewCalls
-from .transfer_calls import TransferCalls
+from .previews import MemberPreviews, python_name
+from .transfer_calls import TransferActions
 from .transfer_queue import TransferQueue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TASK_FILES = {"input.zip", "output.zip"}
 TREE_LIMIT = 2000
@@ -56,7 +59,7 @@ def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
     }
 
 
-class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
+class StorageBrowser(RpcWidget):
     """Browse the storage: a folder tree, a sortable paged table, search and actions.
 
     Args:
@@ -70,36 +73,48 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
     _esm = bundle("storage_browser.js")
     _css = bundle("styles.css")
 
-    path = traitlets.Unicode("/").tag(sync=True)
-    region = traitlets.Unicode("").tag(sync=True)
-    regions = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    selected = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    folder_sizes = traitlets.Bool(True).tag(sync=True)
-    height = traitlets.Int(520).tag(sync=True)
-    storage_used = traitlets.Int(0).tag(sync=True)
-    monthly_cost = traitlets.Float(0.0).tag(sync=True)
-    currency = traitlets.Unicode("USD").tag(sync=True)
-    error = traitlets.Unicode("").tag(sync=True)
-    # Bumped to make the view fetch its pages again (after a change from Python).
-    version = traitlets.Int(0).tag(sync=True)
-    transfers = traitlets.List(traitlets.Dict()).tag(sync=True)
+    path = traitlets.Unicode("/", help="folder (or archive folder) shown").tag(sync=True)
+    region = traitlets.Unicode(
+        "", help='region shown ("" the default, "all" every region)').tag(sync=True)
+    regions = traitlets.List(
+        traitlets.Unicode(), help="regions the last listing reported as available").tag(sync=True)
+    selected = traitlets.List(
+        traitlets.Unicode(), help="paths selected in the table").tag(sync=True)
+    folder_sizes = traitlets.Bool(
+        True, help="compute folder sizes (and their share of the monthly cost)").tag(sync=True)
+    height = traitlets.Int(520, help="height of the widget in pixels").tag(sync=True)
+    storage_used = traitlets.Int(0, help="bytes stored in all, for the header").tag(sync=True)
+    monthly_cost = traitlets.Float(
+        0.0, help="estimated monthly cost of the storage, for the header").tag(sync=True)
+    currency = traitlets.Unicode("USD", help="currency of `monthly_cost`").tag(sync=True)
+    error = traitlets.Unicode("", help='an error to show in the view ("" for none)').tag(sync=True)
+    version = traitlets.Int(
+        0, help="bumped to make the view fetch its pages again").tag(sync=True)
+    transfers = traitlets.List(
+        traitlets.Dict(), help="the rows of `queue.transfers`").tag(sync=True)
+    last_frame_name = traitlets.Unicode(
+        "", help="key in `frames` of the DataFrame opened last from the view").tag(sync=True)
+    download_folder = traitlets.Unicode(
+        "./downloads", help="kernel-side folder of the last download").tag(sync=True)
 
     def __init__(self, path: str = "/", client: StorageClient | None = None, *,
                  region: str = "", folder_sizes: bool = True, height: int = 520,
                  **kwargs: Any) -> None:
-        unknown = set(kwargs) - set(self.trait_names())
-        if unknown:
-            raise TypeError(f"StorageBrowser got unexpected arguments: {sorted(unknown)}")
         super().__init__(client=client, path=self._normal(path), region=region,
                          folder_sizes=folder_sizes, height=height, **kwargs)
         self._task_cache: dict[str, bool] = {}
         self._searches: dict[str, CancelToken] = {}
         self._select_callbacks: list[Callable[[list[str]], None]] = []
         self._sidecar = None
+        self._previews = MemberPreviews(
+            client=lambda: self.client, region=self._region,
+            python_name=lambda: python_name(self, "browser"),
+            on_frame=self._frame_opened, on_download_folder=self._downloaded_into)
         self.queue = TransferQueue(client=client)
         traitlets.dlink((self.queue, "transfers"), (self, "transfers"))
-        self.queue.observe(self._transfer_finished, names="transfers")
-        self._finished: set[str] = set()
+        self._actions = TransferActions(
+            self.queue, client=lambda: self.client, region=self._region,
+            refresh=self.refresh, on_download_folder=self._downloaded_into)
         self.observe(self._notify_select, names="selected")
         self._load_header()
 
@@ -128,6 +143,15 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
         self._load_header()
         self.version += 1
 
+    def download(self, paths: list[str] | None = None, local_dir: str | None = None,
+                 decompress: bool = True) -> list[str]:
+        """Download the given paths (default: the selection) in the background.
+
+        Returns the transfer ids; `browser.queue.wait()` blocks until they finish.
+        """
+        return self._actions.download(self.selected if paths is None else paths,
+                                      local_dir or self.download_folder, decompress)
+
     def to_dataframe(self):
         """The current folder's full listing as a typed pandas DataFrame."""
         from .dataframes import members_dataframe, storage_dataframe
@@ -137,6 +161,11 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
             return members_dataframe(*inside, client=self.client, region=self._region())
         return storage_dataframe(self.path, client=self.client, region=self._region(),
                                  folder_sizes=self.folder_sizes)
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """DataFrames opened with "Open as DataFrame", by member name."""
+        return self._previews.frames
 
     def show_in_sidebar(self, title: str = "Inductiva storage") -> None:
         """Show this browser in JupyterLab's right panel (reuses the panel if open)."""
@@ -154,6 +183,12 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
     def _region(self, region: str | None = None) -> str | None:
         region = self.region if region is None else region
         return region or None
+
+    def _frame_opened(self, name: str) -> None:
+        self.last_frame_name = name
+
+    def _downloaded_into(self, folder: str) -> None:
+        self.download_folder = folder
 
     def _load_header(self) -> None:
         try:
@@ -353,6 +388,95 @@ class StorageBrowser(TransferCalls, MemberPreviewCalls, RpcWidget):
         if cancel is not None:
             cancel.cancel()
         return {"cancelled": cancel is not None}
+
+    # -- transfers and exports (see `TransferActions`) ---------------------------------
+
+    @rpc
+    def start_download(self, paths: list[str], folder: str, decompress: bool = True,
+                       overwrite: bool = False) -> dict[str, Any]:
+        """Download paths (files, folders or ZIP members) into a kernel-side folder."""
+        return self._actions.start_download(paths, folder, decompress, overwrite)
+
+    @rpc
+    def start_upload(self, local_path: str, folder: str) -> dict[str, Any]:
+        """Upload a kernel-side file or folder into a storage folder."""
+        return self._actions.start_upload(local_path, folder)
+
+    @rpc
+    def cancel_transfer(self, id: str) -> dict[str, Any]:
+        return self._actions.cancel_transfer(id)
+
+    @rpc
+    def retry_transfer(self, id: str) -> dict[str, Any]:
+        return self._actions.retry_transfer(id)
+
+    @rpc
+    def clear_transfers(self) -> dict[str, Any]:
+        return self._actions.clear_transfers()
+
+    @rpc
+    def browser_download_url(self, path: str) -> dict[str, Any]:
+        """A signed URL the browser can save directly ("Save to my computer")."""
+        return self._actions.browser_download_url(path)
+
+    @rpc
+    def browser_upload_urls(self, folder: str, names: list[str],
+                            sizes: list[int] | None = None) -> dict[str, Any]:
+        """Signed upload URLs for files sent from the browser straight to storage."""
+        return self._actions.browser_upload_urls(folder, names, sizes)
+
+    @rpc
+    def browser_upload_progress(self, id: str, bytes_done: int) -> dict[str, Any]:
+        """Bytes a browser's upload has sent so far."""
+        return self._actions.browser_upload_progress(id, bytes_done)
+
+    @rpc
+    def browser_upload_finished(self, id: str, state: str,
+                                error: str | None = None) -> dict[str, Any]:
+        """A browser's upload ended: "done", "failed" or "cancelled"."""
+        return self._actions.browser_upload_finished(id, state, error)
+
+    @rpc
+    def start_upload_from_url(self, url: str, folder: str, name: str = "") -> dict[str, Any]:
+        """Have the server fetch a URL into `folder`; the view then waits for the file."""
+        return self._actions.start_upload_from_url(url, folder, name)
+
+    @rpc
+    def exists(self, path: str) -> dict[str, Any]:
+        return self._actions.exists(path)
+
+    @rpc
+    def start_export(self, path: str, bucket: str, file_name: str = "", part_size: int = 128,
+                     region: str = "") -> dict[str, Any]:
+        """Export a file to S3; answers the operation, which the view then polls."""
+        return self._actions.start_export(path, bucket, file_name, part_size, region)
+
+    @rpc
+    def operation(self, id: str) -> dict[str, Any]:
+        return self._actions.operation(id)
+
+    @rpc
+    def operations(self) -> dict[str, Any]:
+        return self._actions.operations()
+
+    # -- member previews (see `MemberPreviews`) ----------------------------------------
+
+    @rpc
+    def preview(self, archive: str, member: str, mode: str = "auto",
+                offset: int = 0) -> dict[str, Any]:
+        """A preview of `member` of `archive` (see `previews.preview_member`)."""
+        return self._previews.preview(archive, member, mode, offset)
+
+    @rpc
+    def member_frame(self, archive: str, member: str) -> dict[str, Any]:
+        """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
+        return self._previews.member_frame(archive, member)
+
+    @rpc
+    def download_member(self, archive: str, member: str,
+                        folder: str = "./downloads") -> dict[str, Any]:
+        """Download one member into the kernel-side `folder`; returns the local path."""
+        return self._previews.download_member(archive, member, folder)
 
     @rpc
     def reload(self) -> dict[str, Any]:

@@ -5,8 +5,8 @@ CSV head as a typed table, an image as a `data:` URL, a hex dump of anything els
 many bytes of the archive the preview cost. All reading (by byte range, bounded, counted,
 cached) is the client's `storage.MemberReader`.
 
-`MemberPreviewCalls` is the small mixin that exposes them to a widget's view as `@rpc`
-methods (`preview`, `member_frame`, `download_member`).
+`MemberPreviews` is the small helper a widget holds to serve them to its view (its `@rpc`
+methods `preview`, `member_frame` and `download_member` delegate to it).
 """
 
 from __future__ import annotations
@@ -14,23 +14,29 @@ from __future__ import annotations
 import base64
 import io
 import posixpath
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import traitlets
-
 from .. import storage
-from ..storage import ByteMeter, Member, MemberReader, ValidationError, method_name
+from ..storage import (
+    ByteMeter,
+    Member,
+    MemberReader,
+    StorageClient,
+    ValidationError,
+    method_name,
+)
 from . import code_snippets
-from ._rpc import rpc
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "CSV_ROWS", "HEAD_BYTES", "HEX_BYTES", "IMAGE_CAP", "TAIL_KEEP", "TAIL_LINES",
-    "MemberPreviewCalls", "hexdump", "member_dataframe", "member_kind", "method_name",
-    "preview_member",
+    "MemberPreviews", "hexdump", "member_dataframe", "member_kind", "method_name",
+    "preview_member", "python_name",
 ]
 
 HEAD_BYTES = 64 * 1024  # one text chunk ("Load more" fetches the next one)
@@ -320,76 +326,103 @@ def member_dataframe(reader: MemberReader, archive: str, member: str | Member, *
                               status_code=422) from None
 
 
-# -- the widget mixin ------------------------------------------------------------------------
+# -- the widget helper ------------------------------------------------------------------------
 
 
-class MemberPreviewCalls(traitlets.HasTraits):
-    """`@rpc` calls a view's member preview makes; mix into an `RpcWidget`.
+def python_name(widget: object, default: str) -> str:
+    """The notebook variable holding `widget`, for "explorer.frames[...]" hints."""
+    try:
+        from IPython import get_ipython
 
-    The host provides `client` and may override `_region()` and `_locate(archive, member)`
-    (e.g. from a member list it already has). DataFrames opened from the view are kept in
-    `frames`, the latest one's key in the `last_frame_name` trait.
+        shell = get_ipython()
+        if shell is not None:
+            for key, value in list(shell.user_ns.items()):
+                if value is widget and not key.startswith("_"):
+                    return key
+    except Exception:  # noqa: BLE001 - only a hint
+        pass
+    return default
+
+
+class MemberPreviews:
+    """The member preview calls a widget's view makes, held by the widget.
+
+    The widget's `@rpc` methods `preview`, `member_frame` and `download_member` delegate
+    here in a line. Everything the helper needs is passed in:
+
+    Args:
+        client: returns the `StorageClient` to read with (asked when first needed).
+        region: returns the region to read from (None for the server's default).
+        python_name: returns the notebook variable holding the widget (for hints).
+        on_frame: called with a member's name once its DataFrame is in `frames`.
+        on_download_folder: called with the folder a member was downloaded into.
+        locate: optional `(archive, member) -> Member | None`, for members the widget
+            already knows (None: look the member up in the archive).
+        archive_size: optional `(archive) -> int | None`, the same for archive sizes.
     """
 
-    last_frame_name = traitlets.Unicode("").tag(sync=True)
-    download_folder = traitlets.Unicode("./downloads").tag(sync=True)
+    def __init__(self, *, client: Callable[[], StorageClient],
+                 region: Callable[[], str | None], python_name: Callable[[], str],
+                 on_frame: Callable[[str], None], on_download_folder: Callable[[str], None],
+                 locate: Callable[[str, str], Member | None] | None = None,
+                 archive_size: Callable[[str], int | None] | None = None) -> None:
+        self._client = client
+        self._region = region
+        self._python_name = python_name
+        self._on_frame = on_frame
+        self._on_download_folder = on_download_folder
+        self._known_member = locate
+        self._known_size = archive_size
+        self._reader: MemberReader | None = None
+        self._reader_lock = threading.Lock()
+        #: DataFrames opened with "Open as DataFrame" (or `dataframe()`), by member name.
+        self.frames: dict[str, pd.DataFrame] = {}
 
     @property
-    def frames(self) -> dict[str, pd.DataFrame]:
-        """DataFrames opened with "Open as DataFrame" (or `dataframe()`), by member name."""
-        found = self.__dict__.get("_iw_frames")
-        if found is None:
-            found = self.__dict__.setdefault("_iw_frames", {})
-        return found
+    def reader(self) -> MemberReader:
+        """The ranged, cached member reader (made on first use, with the client then)."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = MemberReader(self._client())
+            return self._reader
 
-    @property
-    def _preview_cache(self) -> MemberReader:
-        found = self.__dict__.get("_iw_preview_cache")
-        if found is None:
-            found = self.__dict__.setdefault("_iw_preview_cache", MemberReader(self.client))
-        return found
+    def clear(self) -> None:
+        """Forget cached member lists and bytes (after an archive changed)."""
+        self.reader.clear()
 
-    def _region(self, region: str | None = None) -> str | None:
-        region = getattr(self, "region", "") if region is None else region
-        return region or None
+    def locate(self, archive: str, member: str) -> Member:
+        found = self._known_member(archive, member) if self._known_member else None
+        return found if found is not None else self.reader.locate(archive, member,
+                                                                   self._region())
 
-    def _locate(self, archive: str, member: str) -> Member:
-        return self._preview_cache.locate(archive, member, self._region())
+    def archive_size(self, archive: str) -> int | None:
+        if self._known_size is not None:
+            size = self._known_size(archive)
+            if size is not None:
+                return size
+        return self.reader.archive_size(archive, self._region())
 
-    def _archive_size(self, archive: str) -> int | None:
-        return self._preview_cache.archive_size(archive, self._region())
-
-    def _python_name(self) -> str:
-        """The notebook variable holding this widget, for "explorer.frames[...]" hints."""
-        try:
-            from IPython import get_ipython
-
-            shell = get_ipython()
-            if shell is not None:
-                for key, value in list(shell.user_ns.items()):
-                    if value is self and not key.startswith("_"):
-                        return key
-        except Exception:  # noqa: BLE001 - only a hint
-            pass
-        return getattr(self, "default_python_name", "explorer")
-
-    @rpc
     def preview(self, archive: str, member: str, mode: str = "auto",
                 offset: int = 0) -> dict[str, Any]:
         """A preview of `member` of `archive` (see `preview_member`)."""
-        return preview_member(self._preview_cache, archive, self._locate(archive, member), mode,
+        return preview_member(self.reader, archive, self.locate(archive, member), mode,
                               int(offset), region=self._region(),
-                              archive_size=self._archive_size(archive))
+                              archive_size=self.archive_size(archive))
 
-    @rpc
-    def member_frame(self, archive: str, member: str) -> dict[str, Any]:
-        """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
-        located = self._locate(archive, member)
-        meter = ByteMeter()
-        frame = member_dataframe(self._preview_cache, archive, located, region=self._region(),
+    def dataframe(self, archive: str, member: str,
+                  meter: ByteMeter | None = None) -> tuple[Member, pd.DataFrame]:
+        """A whole CSV/TSV member as a DataFrame, also kept in `frames[name]`."""
+        located = self.locate(archive, member)
+        frame = member_dataframe(self.reader, archive, located, region=self._region(),
                                  meter=meter)
         self.frames[located.name] = frame
-        self.last_frame_name = located.name
+        self._on_frame(located.name)
+        return located, frame
+
+    def member_frame(self, archive: str, member: str) -> dict[str, Any]:
+        """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
+        meter = ByteMeter()
+        located, frame = self.dataframe(archive, member, meter)
         python = f"{self._python_name()}.frames[{located.name!r}]"
         return {"name": located.name, "python": python, "shape": list(frame.shape),
                 "columns": [str(c) for c in frame.columns],
@@ -397,16 +430,15 @@ class MemberPreviewCalls(traitlets.HasTraits):
                 "code": code_snippets.member_csv(archive, located.name,
                                                  _csv_sep(located.name, b""), self._region())}
 
-    @rpc
     def download_member(self, archive: str, member: str,
                         folder: str = "./downloads") -> dict[str, Any]:
         """Download one member into the kernel-side `folder`; returns the local path."""
-        located = self._locate(archive, member)
+        located = self.locate(archive, member)
         folder = folder.strip() or "./downloads"
         paths = storage.download(f"{archive}/{located.name}", folder,
-                                 region=self._region(), client=self.client)
+                                 region=self._region(), client=self._client())
         local = Path(paths[0]).resolve()
-        self.download_folder = folder
+        self._on_download_folder(folder)
         return {"path": str(local), "size": local.stat().st_size,
                 "bytes_fetched": located.compressed_size,
                 "code": code_snippets.member_download(archive, located.name, folder,

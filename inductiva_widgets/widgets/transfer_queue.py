@@ -21,7 +21,9 @@ class TransferQueue(RpcWidget):
     _esm = bundle("transfer_queue.js")
     _css = bundle("styles.css")
 
-    transfers = traitlets.List(traitlets.Dict()).tag(sync=True)
+    transfers = traitlets.List(
+        traitlets.Dict(), help="one snapshot per transfer (id, kind, state, progress, ...), "
+                               "oldest first").tag(sync=True)
 
     def __init__(self, client: StorageClient | None = None, **kwargs: Any) -> None:
         super().__init__(client=client, **kwargs)

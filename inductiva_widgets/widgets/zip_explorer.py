@@ -25,7 +25,7 @@ from ..storage import (
 )
 from ..storage.paths import normalize
 from ._rpc import RpcWidget, bundle, rpc
-from .previews import MemberPreviewCalls, member_dataframe, preview_member
+from .previews import MemberPreviews, python_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,7 +40,7 @@ def _member_json(info: ZipFileInfo) -> dict[str, Any]:
             "created": info.creation_time.isoformat() if info.creation_time else None}
 
 
-class ZipExplorer(MemberPreviewCalls, RpcWidget):
+class ZipExplorer(RpcWidget):
     """Explore one remote ZIP archive: a tree of its members and a preview of the selected one.
 
     Previews are read by HTTP Range from the archive (text head or tail, CSV as a table,
@@ -59,25 +59,36 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
     _css = bundle("styles.css")
     default_python_name = "explorer"
 
-    path = traitlets.Unicode("").tag(sync=True)
-    region = traitlets.Unicode("").tag(sync=True)
-    height = traitlets.Int(480).tag(sync=True)
-    selected = traitlets.Unicode("").tag(sync=True)
-    archive_size = traitlets.Int(None, allow_none=True).tag(sync=True)
-    member_count = traitlets.Int(0).tag(sync=True)
-    total_size = traitlets.Int(None, allow_none=True).tag(sync=True)  # the members' sizes
-    implied_prefix = traitlets.Unicode("").tag(sync=True)
-    error = traitlets.Unicode("").tag(sync=True)
-    # Bumped to make the view fetch the member list again.
-    version = traitlets.Int(0).tag(sync=True)
+    path = traitlets.Unicode("", help="the archive's storage path").tag(sync=True)
+    region = traitlets.Unicode(
+        "", help='the archive\'s region ("" for the server\'s default)').tag(sync=True)
+    height = traitlets.Int(480, help="height of the widget in pixels").tag(sync=True)
+    selected = traitlets.Unicode(
+        "", help="the member shown in the preview (its full name once resolved)").tag(sync=True)
+    archive_size = traitlets.Int(
+        None, allow_none=True, help="the archive's own size in bytes").tag(sync=True)
+    member_count = traitlets.Int(0, help="number of file members").tag(sync=True)
+    total_size = traitlets.Int(
+        None, allow_none=True, help="sum of the members' uncompressed sizes").tag(sync=True)
+    implied_prefix = traitlets.Unicode(
+        "", help="the folder a task archive's members may be named without").tag(sync=True)
+    error = traitlets.Unicode("", help='an error to show in the view ("" for none)').tag(sync=True)
+    version = traitlets.Int(
+        0, help="bumped to make the view fetch the member list again").tag(sync=True)
+    last_frame_name = traitlets.Unicode(
+        "", help="key in `frames` of the DataFrame opened last from the view").tag(sync=True)
+    download_folder = traitlets.Unicode(
+        "./downloads", help="kernel-side folder of the last download").tag(sync=True)
 
     def __init__(self, path: str, client: StorageClient | None = None, *, region: str = "",
                  height: int = 480, **kwargs: Any) -> None:
-        unknown = set(kwargs) - set(self.trait_names())
-        if unknown:
-            raise TypeError(f"ZipExplorer got unexpected arguments: {sorted(unknown)}")
         normal = normalize(path, allow_root=False, what="archive path")
         super().__init__(client=client, path=normal, region=region, height=height, **kwargs)
+        self._previews = MemberPreviews(
+            client=lambda: self.client, region=self._region,
+            python_name=lambda: python_name(self, self.default_python_name),
+            on_frame=self._frame_opened, on_download_folder=self._downloaded_into,
+            locate=self._known_member, archive_size=self._known_archive_size)
         self._index_lock = threading.Lock()
         self._infos: list[ZipFileInfo] | None = None
         self._by_name: dict[str, ZipFileInfo] = {}
@@ -105,7 +116,7 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
             self._load_error = None
             # (info.size is the members' total; the archive's own size comes from a listing.)
             self.total_size = info.size
-            self.archive_size = self._preview_cache.archive_size(self.path, self._region())
+            self.archive_size = self._previews.reader.archive_size(self.path, self._region())
             self.member_count = sum(1 for f in info.files if not f.is_dir)
             self.error = ""
 
@@ -125,7 +136,7 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
     def refresh(self) -> None:
         """Read the member list again (after the archive changed)."""
         self._infos = None
-        self._preview_cache.clear()
+        self._previews.clear()
         self._load()
         self.version += 1
 
@@ -139,14 +150,25 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
         raise NotFoundError(f'"{member}" is not a file in "{self.path}" (looked for {tried})',
                             status_code=404)
 
-    def _locate(self, archive: str, member: str) -> Member:
-        if archive != self.path:  # another archive (not expected from this view)
-            return super()._locate(archive, member)
-        info = self._index()[self.resolve(member)]
-        return self._preview_cache.member(self.path, ZipFileInfo(**vars(info)), self._region())
+    def _region(self) -> str | None:
+        return self.region or None
 
-    def _archive_size(self, archive: str) -> int | None:
-        return self.archive_size if archive == self.path else super()._archive_size(archive)
+    def _known_member(self, archive: str, member: str) -> Member | None:
+        """A member of this archive from the list already read (None for another archive)."""
+        if archive != self.path:  # another archive (not expected from this view)
+            return None
+        info = self._index()[self.resolve(member)]
+        return self._previews.reader.member(self.path, ZipFileInfo(**vars(info)),
+                                            self._region())
+
+    def _known_archive_size(self, archive: str) -> int | None:
+        return self.archive_size if archive == self.path else None
+
+    def _frame_opened(self, name: str) -> None:
+        self.last_frame_name = name
+
+    def _downloaded_into(self, folder: str) -> None:
+        self.download_folder = folder
 
     @traitlets.validate("selected")
     def _valid_selected(self, proposal: dict) -> str:
@@ -160,7 +182,13 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
 
     # -- Python API -----------------------------------------------------------------------------
 
-    def preview(self, member: str, mode: str = "auto", offset: int = 0, *,  # type: ignore[override]
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """DataFrames opened with "Open as DataFrame" (or `dataframe()`), by member name."""
+        return self._previews.frames
+
+    @rpc
+    def preview(self, member: str, mode: str = "auto", offset: int = 0, *,
                 archive: str | None = None) -> dict[str, Any]:
         """A preview of `member` as the view shows it.
 
@@ -168,23 +196,14 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
         archive bytes this preview cost), sizes and method, `code` (the equivalent
         `inductiva_widgets.storage` call) and, by kind: `text`/`offset`/`next_offset`/`eof`,
         `columns`/`dtypes`/`rows`, `data_url`, or `hex`. `mode`: "auto", "head", "more",
-        "tail" or "earlier" (with `offset` for "more"/"earlier").
+        "tail" or "earlier" (with `offset` for "more"/"earlier"). The view passes `archive`
+        too (this one, or another archive's member).
         """
-        archive = archive or self.path
-        return preview_member(self._preview_cache, archive, self._locate(archive, member),
-                              mode, int(offset), region=self._region(),
-                              archive_size=self._archive_size(archive))
-
-    preview._rpc = True  # noqa: SLF001 - the view calls it as preview(archive, member, ...)
+        return self._previews.preview(archive or self.path, member, mode, offset)
 
     def dataframe(self, member: str) -> pd.DataFrame:
         """A whole CSV/TSV member as a DataFrame, also kept in `frames[name]`."""
-        located = self._locate(self.path, member)
-        frame = member_dataframe(self._preview_cache, self.path, located,
-                                 region=self._region(), meter=ByteMeter())
-        self.frames[located.name] = frame
-        self.last_frame_name = located.name
-        return frame
+        return self._previews.dataframe(self.path, member, ByteMeter())[1]
 
     # -- calls from the view --------------------------------------------------------------------
 
@@ -225,9 +244,20 @@ class ZipExplorer(MemberPreviewCalls, RpcWidget):
                 "members": sorted(files, key=lambda f: f["name"])}
 
     @rpc
+    def member_frame(self, archive: str, member: str) -> dict[str, Any]:
+        """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
+        return self._previews.member_frame(archive, member)
+
+    @rpc
+    def download_member(self, archive: str, member: str,
+                        folder: str = "./downloads") -> dict[str, Any]:
+        """Download one member into the kernel-side `folder`; returns the local path."""
+        return self._previews.download_member(archive, member, folder)
+
+    @rpc
     def reload(self) -> dict[str, Any]:
         """Read the member list again; the view then asks for it."""
         self._infos = None
-        self._preview_cache.clear()
+        self._previews.clear()
         self._index()
         return {"member_count": self.member_count}

@@ -52,3 +52,11 @@ def test_each_view_model_mirrors_its_traits(widget, name):
 def test_transfer_rows_mirror_the_snapshot():
     snapshot = Transfer("x", "download", "a", "b", {}).snapshot()
     assert set(typedef("Transfer")) == set(snapshot)
+
+
+@pytest.mark.parametrize("widget", [StorageBrowser, ZipExplorer, TransferQueue])
+def test_every_trait_is_documented(widget):
+    inherited = set(anywidget.AnyWidget.class_trait_names())
+    missing = [n for n, t in widget.class_traits().items()
+               if n not in inherited and not n.startswith("_") and not t.help]
+    assert not missing, f"{widget.__name__} traits without help=: {missing}"

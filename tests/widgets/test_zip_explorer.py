@@ -12,15 +12,16 @@ import zipfile
 
 import pandas as pd
 import pytest
+import traitlets
 
 from inductiva_widgets import ZipExplorer
 from inductiva_widgets.storage import NotFoundError, StorageError, ValidationError, members
 from inductiva_widgets.widgets import previews, zip_explorer
-from inductiva_widgets.widgets._rpc import RpcWidget
+from inductiva_widgets.widgets._rpc import RpcWidget, rpc
 from inductiva_widgets.widgets.previews import (
     HEAD_BYTES,
     TAIL_LINES,
-    MemberPreviewCalls,
+    MemberPreviews,
     hexdump,
     member_kind,
 )
@@ -299,15 +300,33 @@ def test_huge_archives_are_sent_folder_by_folder(demo, monkeypatch):
     assert all(f["name"].startswith("artifacts/") and f["count"] > 0 for f in inner["folders"])
 
 
-def test_the_mixin_serves_any_archive_for_another_widget(demo):
-    """What the StorageBrowser gets by inheriting MemberPreviewCalls."""
+def test_the_helper_serves_any_archive_for_another_widget(demo):
+    """What the StorageBrowser gets by holding a MemberPreviews and delegating to it."""
     client, region, tasks = demo
 
-    class Host(MemberPreviewCalls, RpcWidget):
-        pass
+    class Host(RpcWidget):
+        last_frame_name = traitlets.Unicode("")
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.previews = MemberPreviews(
+                client=lambda: self.client, region=lambda: None,
+                python_name=lambda: "host", on_frame=self.set_trait_last_frame,
+                on_download_folder=lambda folder: None)
+
+        def set_trait_last_frame(self, name):
+            self.last_frame_name = name
+
+        @rpc
+        def preview(self, archive, member, mode="auto", offset=0):
+            return self.previews.preview(archive, member, mode, offset)
+
+        @rpc
+        def member_frame(self, archive, member):
+            return self.previews.member_frame(archive, member)
 
     host = Host(client=client)
-    assert {"preview", "member_frame", "download_member"} <= host._rpc_names()
+    assert {"preview", "member_frame"} <= host._rpc_names()
     task, info = find_task(region, tasks, lambda i: i.filename.endswith(".png"))
     reply = ok(host.call("preview", {"archive": f"{task}/output.zip",
                                      "member": "plots/residuals.png"}))
@@ -316,6 +335,8 @@ def test_the_mixin_serves_any_archive_for_another_widget(demo):
     frame = ok(host.call("member_frame", {"archive": f"{task}/output.zip",
                                           "member": info.filename}))
     assert frame["shape"][0] > 1000 and host.last_frame_name == info.filename
+    assert frame["python"] == f"host.frames[{info.filename!r}]"
+    assert host.previews.frames[info.filename].shape[0] > 1000
     # Another archive from a ZipExplorer works the same way.
     explorer = ZipExplorer(f"{tasks[0]}/output.zip", client=client)
     other = ok(explorer.call("preview", {"archive": f"{task}/output.zip",
@@ -394,3 +415,9 @@ def test_large_images_and_large_compressed_logs_stay_cheap(demo, monkeypatch):
     log = explorer.preview("stdout.txt")
     assert log["mode"] == "head" and "reading all of it" in log["note"]
     assert log["bytes_fetched"] < log["compressed_size"]
+
+
+def test_unknown_arguments_are_refused(demo):
+    client, _, tasks = demo
+    with pytest.raises(TypeError, match=r"ZipExplorer got unexpected arguments: \['colour'\]"):
+        ZipExplorer(f"{tasks[0]}/output.zip", client=client, colour="red")
