@@ -29,6 +29,7 @@ from ._inflate import inflate_pieces
 from ._progress import CancelToken, ProgressArg, Tracker
 from ._transfers import CHUNK, DownloadJob, Stopper, get_file, part_path, run_parallel
 from .members import MemberReader
+from .tasks import ARCHIVE_FOLDER, TASK_OUTPUT_ZIP
 
 # Beyond this many distinct folders, sizes are learnt from the downloads themselves.
 MAX_SIZE_LISTINGS = 64
@@ -214,7 +215,8 @@ def extract_zip(path: Path) -> Path:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         # As the reference does: a full task output has an explicit `artifacts/` entry and
         # only what is inside it is extracted; otherwise the archive is extracted as it is.
-        strip = "artifacts/" if "artifacts/" in archive.NameToInfo else ""
+        folder = ARCHIVE_FOLDER[TASK_OUTPUT_ZIP]
+        strip = folder if folder in archive.NameToInfo else ""
         plan = []
         for info in infos:
             if strip and not info.filename.startswith(strip):

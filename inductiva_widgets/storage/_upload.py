@@ -11,8 +11,7 @@ from ._exceptions import InvalidPathError
 from ._feedback import log
 from ._progress import CancelToken, ProgressArg, Tracker
 from ._transfers import UploadJob, put_file, run_parallel
-
-TASK_OUTPUT_ZIP = "output.zip"
+from .tasks import TASK_OUTPUT_ZIP
 
 
 def _local_files(local: Path) -> list[tuple[Path, str]]:

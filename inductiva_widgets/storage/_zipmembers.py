@@ -24,9 +24,9 @@ from ._exceptions import (
 from ._inflate import PIECE, inflate_pieces
 from ._models import ZipFileInfo
 from ._progress import CancelToken, check_cancel
+from .tasks import ARCHIVE_FOLDER
 
 # The seed's implied folder inside task archives.
-IMPLIED_PREFIX = {"output.zip": "artifacts/", "input.zip": "sim_dir/"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Member:
 def candidates(archive: str, member: str) -> list[str]:
     """Names to try for `member`: with the task archive's implied folder first."""
     member = member.strip("/")
-    prefix = IMPLIED_PREFIX.get(posixpath.basename(archive), "")
+    prefix = ARCHIVE_FOLDER.get(posixpath.basename(archive), "")
     if not prefix or member.startswith(prefix):
         return [member]
     return [prefix + member, member]

@@ -24,8 +24,9 @@ from ._exceptions import StorageError
 from ._inflate import SUPPORTED_METHODS, Inflater
 from ._models import ZipFileInfo
 from ._progress import CancelToken
-from ._zipmembers import IMPLIED_PREFIX, Member, candidates, iter_member, iter_raw, locate
+from ._zipmembers import Member, candidates, iter_member, iter_raw, locate
 from ._zipmembers import member_from_info as _member_from_info
+from .tasks import implied_folder
 
 __all__ = ["ByteMeter", "Member", "MemberReader", "implied_prefix", "member_candidates",
            "method_name", "tail_window"]
@@ -44,7 +45,7 @@ def tail_window(lines: int) -> int:
 
 def implied_prefix(archive: str) -> str:
     """The folder a task archive keeps its files in ("artifacts/" in output.zip), or ""."""
-    return IMPLIED_PREFIX.get(archive.rstrip("/").rsplit("/", 1)[-1], "")
+    return implied_folder(archive)
 
 
 def member_candidates(archive: str, member: str) -> list[str]:

@@ -20,6 +20,7 @@ from ..storage import (
     method_name,
 )
 from ..storage.paths import archive_part, normalize
+from ..storage.tasks import cost_share, is_task_listing
 from . import code_snippets
 from ._rpc import RpcWidget, bundle, rpc
 from .previews import MemberPreviews, python_name
@@ -29,7 +30,6 @@ from .transfer_queue import TransferQueue
 if TYPE_CHECKING:
     import pandas as pd
 
-TASK_FILES = {"input.zip", "output.zip"}
 TREE_LIMIT = 2000
 TASK_PROBES = 200  # top-level folders checked for task archives when the tree opens
 SEARCH_BATCH = 50
@@ -208,7 +208,7 @@ class StorageBrowser(RpcWidget):
                     folder, per_page=100, region=self._region())["contents"]}
             except storage.StorageError:
                 names = set()
-            known = bool(names & TASK_FILES)
+            known = is_task_listing(names)
             self._task_cache[folder] = known
         return known
 
@@ -249,8 +249,7 @@ class StorageBrowser(RpcWidget):
         if not base:
             self._mark_tasks([r for r in rows if r["kind"] == "folder"])
         for row in rows:
-            row["cost"] = (self.monthly_cost * row["size"] / self.storage_used
-                           if row["size"] and self.storage_used else None)
+            row["cost"] = cost_share(row["size"], self.storage_used, self.monthly_cost)
         return {"total": listing["total_files"], "rows": rows, "path": path}
 
     def _member_page(self, archive: str, inner: str, page: int, per_page: int, sort_by: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..storage import StorageClient, default_client, format_size, iter_find, listdir_df
+from ..storage.tasks import cost_share
 
 COLUMNS = ["name", "path", "is_directory", "size", "creation_time", "provider", "region"]
 
@@ -65,8 +66,9 @@ def storage_dataframe(path: str = "/", recursive: bool = False, *,
         frame = listdir_df(path, region, None, "name", "asc", folder_sizes, client=client)
     used = client.storage_size()
     monthly = float(client.storage_cost().get("estimated_monthly_cost") or 0.0)
-    share = frame["size"].astype("Float64") / used * monthly if used else None
-    frame["monthly_cost"] = share if share is not None else pd.Series(dtype="Float64")
+    frame["monthly_cost"] = pd.Series(
+        [cost_share(None if pd.isna(v) else int(v), used, monthly) for v in frame["size"]],
+        dtype="Float64", index=frame.index)
     return StorageFrame(frame)
 
 

@@ -350,3 +350,14 @@ def test_plain_http_needs_no_tls_and_environment_proxies_still_apply(server, mon
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     with st.StorageClient("https://api.example.invalid", KEY) as client:
         assert any(m is not None for m in client._http._mounts.values())  # httpx's proxy
+
+
+def test_task_conventions_live_in_one_place():
+    from inductiva_widgets.storage import tasks
+
+    assert tasks.implied_folder("abc/output.zip") == "artifacts/"
+    assert tasks.implied_folder("abc/input.zip/") == "sim_dir/"
+    assert tasks.implied_folder("abc/other.zip") == ""
+    assert tasks.is_task_listing({"output.zip", "x"}) and not tasks.is_task_listing({"x"})
+    assert tasks.cost_share(50, 200, 2.0) == 0.5
+    assert tasks.cost_share(None, 200, 2.0) is None and tasks.cost_share(5, 0, 2.0) is None
