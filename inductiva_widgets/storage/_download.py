@@ -117,7 +117,7 @@ def download_path(client: StorageClient, remote_path: str, local_dir: str | os.P
 
         run_parallel(jobs, lambda job, stop: get_file(client.blobs, job, tracker, stop,
                                                       client.retries, size_of),
-                     client.concurrency, cancel)
+                     client.workers_for(len(jobs)), cancel)
         if tracker.state.bytes_total is None:
             tracker.set_total(tracker.state.bytes_done)
         tracker.finish()

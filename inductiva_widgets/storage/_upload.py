@@ -57,7 +57,7 @@ def upload_files(client: StorageClient, local_path: str | os.PathLike, remote_di
     try:
         run_parallel(jobs, lambda job, stop: put_file(client.blobs, job, tracker, stop,
                                                       client.retries),
-                     client.concurrency, cancel)
+                     client.workers_for(len(jobs)), cancel)
         tracker.finish()
     finally:
         tracker.close()

@@ -361,3 +361,16 @@ def test_task_conventions_live_in_one_place():
     assert tasks.is_task_listing({"output.zip", "x"}) and not tasks.is_task_listing({"x"})
     assert tasks.cost_share(50, 200, 2.0) == 0.5
     assert tasks.cost_share(None, 200, 2.0) is None and tasks.cost_share(5, 0, 2.0) is None
+
+
+def test_concurrency_is_sized_to_the_link(server):
+    with st.StorageClient(server.url, KEY) as client:
+        assert client.workers_for(3) == 8 and client._fastest_s is None  # few: no probe
+        client.workers_for(500)  # probes the round trip (not timed here: no timed tests)
+        assert client._fastest_s is not None
+        client._fastest_s = 0.001  # as on loopback
+        assert client.workers_for(500) == 8
+        client._fastest_s = 0.040  # as through a 40 ms round trip
+        assert client.workers_for(500) == 32 and client.concurrency == 32
+    with st.StorageClient(server.url, KEY, concurrency=3) as client:
+        assert client.workers_for(500) == 3 and client.concurrency == 3
