@@ -36,7 +36,14 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
-from tests.server.serverproc import KEY, OTHER_KEY, ServerProcess, region_root, upload  # noqa: E402
+from tests.server.serverproc import (  # noqa: E402
+    KEY,
+    OTHER_KEY,
+    ServerProcess,
+    empty_files,
+    region_root,
+    upload,
+)
 from tests.server.test_hostile_memory import many_member_zip  # noqa: E402
 
 
@@ -172,10 +179,7 @@ def memory_attacks(server: ServerProcess) -> list[str]:
         rows.append(f"| signed URLs for a 1,000-file folder named 2,000 times, 10 times "
                     f"| {server.peak_rss_mb():.0f} |")
         for folder in range(6):
-            base = region_root(server) / "wide100k" / f"w{folder}"
-            base.mkdir(parents=True)
-            for i in range(100_000):
-                os.close(os.open(base / f"e{i:06d}", os.O_CREAT | os.O_WRONLY, 0o600))
+            empty_files(region_root(server) / "wide100k" / f"w{folder}", 100_000, "e{:06d}")
             for sort_by in ("name", "size", "creation_time"):
                 api.get("/storage/contents",
                         params={"path": f"wide100k/w{folder}", "sort_by": sort_by})

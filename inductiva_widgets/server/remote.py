@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter, deque
+from collections import deque
 
 import httpx
 from fastapi import HTTPException
 
 from .netguard import ForbiddenUrl, guarded_async_client, split_url
+from .slots import TransferSlots
 from .store import Located, Store
 
 log = logging.getLogger("inductiva_widgets.server")
@@ -27,7 +28,7 @@ class RemoteFetcher:
         self.store = store
         self.allow_private = allow_private
         self.failures: dict[str, deque[str]] = {}
-        self._running: Counter[str] = Counter()
+        self._running = TransferSlots("fetches from URLs", MAX_FETCHES_PER_USER)
         self._tasks: set[asyncio.Task] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -73,24 +74,18 @@ class RemoteFetcher:
 
     async def start(self, url: str, user_id: str, loc: Located) -> None:
         """Open `url` (422 if refused or failing) and stream it into `loc` in the background."""
-        if self._running[user_id] >= MAX_FETCHES_PER_USER:
+        if not self._running.take(user_id):
             raise HTTPException(
                 429, f"{MAX_FETCHES_PER_USER} fetches from URLs are already running for this "
                 "key; wait for one to finish", headers={"Retry-After": "5"})
-        self._running[user_id] += 1
         try:
             response = await self._open(url)
         except BaseException:
-            self._done(user_id)
+            self._running.give_back(user_id)
             raise
         task = asyncio.create_task(self._save(response, user_id, loc))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    def _done(self, user_id: str) -> None:
-        self._running[user_id] -= 1
-        if self._running[user_id] <= 0:
-            del self._running[user_id]
 
     async def _save(self, response: httpx.Response, user_id: str, loc: Located) -> None:
         try:
@@ -103,7 +98,7 @@ class RemoteFetcher:
             log.warning(message)
             self.failures.setdefault(user_id, deque(maxlen=KEPT_FAILURES)).append(message)
         finally:
-            self._done(user_id)
+            self._running.give_back(user_id)
             await response.aclose()
 
     async def wait_idle(self) -> None:

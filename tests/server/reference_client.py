@@ -72,7 +72,8 @@ def rows(listing):
 
 
 @functools.cache
-def _find_client_python() -> str | None:
+def find_client_python() -> str | None:
+    """The reference client venv's interpreter, or None when it is not installed."""
     candidates = [os.environ.get("INDUCTIVA_CLIENT_PYTHON"),
                   str(REPO / ".venv-inductiva" / "bin" / "python")]
     for candidate in candidates:
@@ -83,7 +84,7 @@ def _find_client_python() -> str | None:
 
 def client_python() -> str:
     """The client venv's interpreter; fails on CI, skips elsewhere, when it is missing."""
-    python = _find_client_python()
+    python = find_client_python()
     if python is None:
         message = (f"the inductiva=={CLIENT_VERSION} client venv is missing (set "
                    f"INDUCTIVA_CLIENT_PYTHON or run `{INSTALL_HINT}`)")

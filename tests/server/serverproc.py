@@ -153,6 +153,13 @@ def region_root(server: ServerProcess, key: str = KEY, region: str = "europe-wes
     return server.root / "users" / user_id_for(key) / region
 
 
+def empty_files(folder: Path, count: int, name: str = "{:06d}") -> None:
+    """`count` empty private files in a new `folder`, straight on disk (fast for floods)."""
+    folder.mkdir(parents=True)
+    for i in range(count):
+        os.close(os.open(folder / name.format(i), os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def upload(api: httpx.Client, path: str, data: bytes) -> httpx.Response:
     """Upload through a signed URL, as every client does."""
     urls = api.get("/storage/signed-urls", params={"paths": [path], "operation": "upload"})

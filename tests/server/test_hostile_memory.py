@@ -5,7 +5,6 @@ Real server process, real HTTP; the bound is read from the process's VmHWM (peak
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 import threading
@@ -15,7 +14,14 @@ import zlib
 import httpx
 import pytest
 
-from .serverproc import OTHER_KEY, ServerProcess, assert_clean_error, region_root, upload
+from .serverproc import (
+    OTHER_KEY,
+    ServerProcess,
+    assert_clean_error,
+    empty_files,
+    region_root,
+    upload,
+)
 
 pytestmark = pytest.mark.timeout(300)
 RSS_BOUND_MB = 300
@@ -136,10 +142,7 @@ def test_signed_urls_for_the_same_folder_many_times(proc):
 def test_signed_urls_past_the_cap_are_refused_cleanly(proc):
     root = region_root(proc)
     for folder in range(11):
-        base = root / "flood" / f"d{folder:02d}"
-        base.mkdir(parents=True)
-        for i in range(10_000):
-            os.close(os.open(base / f"{i:05d}", os.O_CREAT | os.O_WRONLY, 0o600))
+        empty_files(root / "flood" / f"d{folder:02d}", 10_000, "{:05d}")
     with proc.client() as api:
         response = api.get("/storage/signed-urls", params={"paths": ["flood/"],
                                                            "operation": "download"})
@@ -154,10 +157,7 @@ def test_signed_urls_past_the_cap_are_refused_cleanly(proc):
 def test_many_big_folder_listings_stay_within_the_cache_budget(proc):
     root = region_root(proc)
     for folder in range(6):
-        base = root / "wide" / f"w{folder}"
-        base.mkdir(parents=True)
-        for i in range(60_000):
-            os.close(os.open(base / f"entry-{i:06d}.dat", os.O_CREAT | os.O_WRONLY, 0o600))
+        empty_files(root / "wide" / f"w{folder}", 60_000, "entry-{:06d}.dat")
     with proc.client() as api:
         for _ in range(2):
             for folder in range(6):

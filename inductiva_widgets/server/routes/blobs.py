@@ -13,8 +13,9 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.requests import ClientDisconnect
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
-from ..deps import ServerState, TransferSlots
+from ..deps import ServerState
 from ..signing import BadSignature, Grant, UrlSigner
+from ..slots import TransferSlots
 from ..store import DiskFull, Located
 
 router = APIRouter(tags=["signed urls"])

@@ -10,18 +10,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ...server.reference_client import find_client_python
 from .cases import Case
-from .common import BATCH_BASE_TIMEOUT_S, CASE_TIMEOUT_S, OURS_PYTHON, REPO
+from .common import BATCH_BASE_TIMEOUT_S, CASE_TIMEOUT_S, OURS_PYTHON
 from .script import script_for
 
 
 def ref_python() -> str | None:
-    candidates = [os.environ.get("INDUCTIVA_CLIENT_PYTHON"),
-                  str(REPO / ".venv-inductiva" / "bin" / "python")]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+    """The reference client venv's interpreter, or None (found as the other tests find it)."""
+    return find_client_python()
 
 
 def python_for(client: str) -> str:
