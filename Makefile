@@ -3,9 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INDUCTIVA_VENV ?= .venv-inductiva
-APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+# --no-install-recommends: Chromium's recommends alone are ~115 packages (systemd, cups...).
+APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends
+# What an install builds from: when none changed, `make lab` starts without reinstalling
+# (the package is installed editable, so Python edits need no reinstall).
+BUILD_INPUTS := pyproject.toml hatch_build.py js/package-lock.json js/build.mjs \
+	$(shell find js/src labextension/src labextension/package.json -type f 2>/dev/null)
+# A missing bundle (static/ is gitignored) forces a rebuild whatever the stamps say.
+NO_BUNDLE := $(if $(wildcard inductiva_widgets/static/storage_browser.js),,FORCE)
 
-.PHONY: lab demo test install-lab install-test node chromium inductiva-client lint bench
+.PHONY: lab demo test install-lab install-test node chromium inductiva-client lint bench FORCE
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +26,29 @@ node:
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -q && $(APT) chromium)
 
-install-lab: $(PY) node
+$(VENV)/.installed-lab: $(BUILD_INPUTS) $(NO_BUNDLE) | $(PY)
+	$(MAKE) -s node
 	$(PY) -m pip install -q -e ".[lab,aws]"
+	touch $@
 
-install-test: $(PY) node chromium
+$(VENV)/.installed-test: $(BUILD_INPUTS) $(NO_BUNDLE) | $(PY)
+	$(MAKE) -s node
 	$(PY) -m pip install -q -e ".[test]"
+	touch $@ $(VENV)/.installed-lab
+
+FORCE:
+
+install-lab: $(VENV)/.installed-lab
+
+install-test: $(VENV)/.installed-test chromium
 
 # The unmodified inductiva client pins old libraries, so it lives in a venv of its own.
-inductiva-client:
+inductiva-client: $(INDUCTIVA_VENV)/.installed
+
+$(INDUCTIVA_VENV)/.installed:
 	test -x $(INDUCTIVA_VENV)/bin/python || $(PYTHON) -m venv $(INDUCTIVA_VENV)
 	$(INDUCTIVA_VENV)/bin/python -m pip install -q "inductiva[aws]==0.18.12"
+	touch $@
 
 # The main job: demo storage + JupyterLab on the tour notebook (prints the URL to open).
 lab: install-lab

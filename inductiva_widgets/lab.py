@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -47,12 +48,27 @@ def _seed(config, fresh: bool) -> list[str]:
     return seed_demo(user_root / config.regions[0])
 
 
+# Defaults for this JupyterLab only (a user's own settings still win): no prompt asking to
+# fetch Jupyter news, no update check; both would reach the internet from a demo.
+OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                             "checkForUpdates": False}}
+
+
+def app_settings(root: Path) -> Path:
+    """A settings folder whose overrides.json holds OVERRIDES; JupyterLab reads it at start."""
+    folder = root / "lab-settings"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "overrides.json").write_text(json.dumps(OVERRIDES, indent=2))
+    return folder
+
+
 def _lab_command(args: argparse.Namespace, notebooks: Path, token: str) -> list[str]:
     return [sys.executable, "-m", "jupyter", "lab",
             f"--ServerApp.ip={args.host}", f"--ServerApp.port={args.lab_port}",
             f"--ServerApp.root_dir={notebooks}", f"--IdentityProvider.token={token}",
             f"--LabApp.default_url=/lab/tree/{TOUR}",
             "--LabApp.news_url=None",
+            f"--LabApp.app_settings_dir={app_settings(notebooks.parent)}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             *(["--no-browser"] if args.no_browser else []),
             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])]
@@ -78,8 +94,13 @@ def run(args: argparse.Namespace) -> int:
         print("error: JupyterLab is not installed: pip install 'inductiva-widgets[lab]'",
               file=sys.stderr)
         return 2
-    from .server.config import ServerConfig, default_root
-    from .server.runner import start_in_thread
+    try:
+        from .server.config import ServerConfig, default_root
+        from .server.runner import start_in_thread
+    except ImportError as exc:
+        print(f"error: the bundled server is not installed ({exc.name} is missing): "
+              "pip install 'inductiva-widgets[lab]'", file=sys.stderr)
+        return 2
 
     root = args.root or default_root()
     config = ServerConfig(root=root)

@@ -28,6 +28,11 @@ def user_id_for(key: str) -> str:
     return "u" + hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
+def new_api_key() -> str:
+    """A random key that never starts with "-" (else `--api-key KEY` would take it for a flag)."""
+    return "iwk-" + secrets.token_urlsafe(24)
+
+
 @dataclass
 class ServerConfig:
     """Everything `create_app` needs; see `inductiva-widgets serve --help`."""
@@ -67,7 +72,7 @@ class ServerConfig:
         if state_file.is_file():
             state = json.loads(state_file.read_text())
         if not self.api_keys:
-            self.api_keys = [state.get("api_key") or secrets.token_urlsafe(24)]
+            self.api_keys = [state.get("api_key") or new_api_key()]
         if not self.signing_secret:
             stored = state.get("signing_secret")
             self.signing_secret = bytes.fromhex(stored) if stored else secrets.token_bytes(32)

@@ -170,8 +170,12 @@ class StorageBrowser(RpcWidget):
     def show_in_sidebar(self, title: str = "Inductiva storage") -> None:
         """Show this browser in JupyterLab's right panel (reuses the panel if open)."""
         from IPython.display import display
-        from sidecar import Sidecar
 
+        try:
+            from sidecar import Sidecar
+        except ImportError:
+            raise ImportError("show_in_sidebar needs the sidecar package: "
+                              "pip install 'inductiva-widgets[lab]'") from None
         if self._sidecar is None:
             self._sidecar = Sidecar(title=title, anchor="right")
         with self._sidecar:
