@@ -43,6 +43,15 @@ class Stopper:
         self.cancel = cancel
         self.failed = threading.Event()
 
+    def sleep(self, seconds: float) -> None:
+        """Wait, but wake up at once (with TransferCancelled) when stopped meanwhile."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.check()
+            if self.failed.wait(min(left, 0.1)):
+                break
+        self.check()
+
     def check(self) -> None:
         if self.cancel is not None and self.cancel.cancelled:
             raise TransferCancelled("the transfer was cancelled")
@@ -80,6 +89,21 @@ def _backoff(attempt: int) -> float:
     return min(5.0, 0.25 * 2**attempt)
 
 
+# "Too many transfers for this key, retry later" (429) is a turn to wait, not a failure: it
+# gets its own, larger allowance of attempts, each after the server's Retry-After.
+BUSY_WAITS = 8
+MAX_RETRY_AFTER_S = 30.0
+
+
+def busy_delay(response: httpx.Response, waits: int) -> float | None:
+    """Seconds to wait before sending again after a 429, or None to give up."""
+    if response.status_code != 429 or waits >= BUSY_WAITS:
+        return None
+    text = response.headers.get("retry-after", "")
+    delay = float(text) if text.isdigit() else _backoff(waits)
+    return min(MAX_RETRY_AFTER_S, max(0.1, delay))
+
+
 # -- uploads -------------------------------------------------------------------------
 
 
@@ -94,7 +118,8 @@ class UploadJob:
 def put_file(blobs: httpx.Client, job: UploadJob, tracker: Tracker, stopper: Stopper,
              retries: int) -> None:
     """PUT one file from disk in chunks; the whole body is re-sent on a retry."""
-    for attempt in range(retries + 1):
+    attempt = waits = 0
+    while True:
         sent = 0
 
         def body() -> Iterator[bytes]:
@@ -115,14 +140,21 @@ def put_file(blobs: httpx.Client, job: UploadJob, tracker: Tracker, stopper: Sto
             tracker.add_bytes(-sent)
             if attempt < retries:
                 time.sleep(_backoff(attempt))
+                attempt += 1
                 continue
             raise TransferError(f"uploading {job.local} to {job.remote} failed: {exc}") from exc
         except BaseException:
             tracker.add_bytes(-sent)
             raise
+        if (delay := busy_delay(response, waits)) is not None:
+            tracker.add_bytes(-sent)
+            stopper.sleep(delay)
+            waits += 1
+            continue
         if response.status_code >= 500 and attempt < retries:
             tracker.add_bytes(-sent)
             time.sleep(_backoff(attempt))
+            attempt += 1
             continue
         if response.status_code != 200:
             tracker.add_bytes(-sent)
@@ -168,7 +200,7 @@ def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: S
     except FileNotFoundError:
         have = 0
     tracker.add_bytes(have, job.remote)
-    attempt = 0
+    attempt = waits = 0
     try:
         while True:
             stopper.check()
@@ -184,6 +216,11 @@ def get_file(blobs: httpx.Client, job: DownloadJob, tracker: Tracker, stopper: S
                             continue
                         total = have
                     elif response.status_code not in (200, 206):
+                        if (delay := busy_delay(response, waits)) is not None:
+                            response.read()  # a short answer: the connection stays usable
+                            waits += 1
+                            stopper.sleep(delay)
+                            continue
                         if response.status_code >= 500 and attempt < retries:
                             raise httpx.RemoteProtocolError(f"HTTP {response.status_code}")
                         response.read()

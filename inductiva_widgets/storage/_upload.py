@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 from . import paths
-from ._client import StorageClient
+from ._client import SignedUrls, StorageClient
 from ._exceptions import InvalidPathError
 from ._feedback import log
 from ._progress import CancelToken, ProgressArg, Tracker
-from ._transfers import UploadJob, put_file, run_parallel
+from ._transfers import Stopper, UploadJob, put_file, run_parallel
 from .tasks import TASK_OUTPUT_ZIP
 
 
@@ -50,14 +50,17 @@ def upload_files(client: StorageClient, local_path: str | os.PathLike, remote_di
     for remote in remotes:
         paths.normalize(remote, allow_root=False, what="file name")
     sizes = [path.stat().st_size for path, _ in files]
-    urls = client.signed_urls(remotes, "upload", region) if remotes else []
-    jobs = [UploadJob(path, remote, size, url)
-            for (path, _), remote, size, url in zip(files, remotes, sizes, urls, strict=True)]
-    tracker = Tracker(progress, len(jobs), sum(sizes), None)  # the reference's bar has no title
+    urls = SignedUrls(client, remotes, "upload", region)
+    if files:
+        urls[0]  # nothing moves before the first batch is back, and its answer times the link
+    tracker = Tracker(progress, len(files), sum(sizes), None)  # the reference's bar has no title
+
+    def send(index: int, stop: Stopper) -> None:
+        job = UploadJob(files[index][0], remotes[index], sizes[index], urls[index])
+        put_file(client.blobs, job, tracker, stop, client.retries)
+
     try:
-        run_parallel(jobs, lambda job, stop: put_file(client.blobs, job, tracker, stop,
-                                                      client.retries),
-                     client.workers_for(len(jobs)), cancel)
+        run_parallel(range(len(files)), send, client.workers_for(len(files)), cancel)
         tracker.finish()
     finally:
         tracker.close()
