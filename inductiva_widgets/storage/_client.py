@@ -119,15 +119,19 @@ class StorageClient:
         headers = {"User-Agent": "inductiva-widgets"}
         if self.api_key:
             headers["X-API-Key"] = self.api_key
+        # One pool for both clients: where signed URLs point at the API's own host (the
+        # bundled server), a blob request reuses a connection an API call left open,
+        # saving a connection set-up (one round trip) on a first member read.
+        shared = _transport_options(transport, limits)
         # The round trip is read off the API's own answers (time to the answer's head), so
         # sizing concurrency to the link costs no extra request.
         self._http = httpx.Client(base_url=self.api_url, headers=headers, timeout=timeouts,
                                   event_hooks={"request": [_mark_sent],
-                                               "response": [self._answer_head]},
-                                  **_transport_options(transport, limits))
-        # Signed URLs are credentials in themselves: never send them the API key.
+                                               "response": [self._answer_head]}, **shared)
+        # Signed URLs are credentials in themselves: never send them the API key (headers
+        # belong to each client, not to the pool).
         self._blobs = httpx.Client(headers={"User-Agent": "inductiva-widgets"},
-                                   timeout=timeouts, **_transport_options(transport, limits))
+                                   timeout=timeouts, **shared)
 
     # -- lifecycle ----------------------------------------------------------------
 

@@ -13,10 +13,12 @@ Memory bounds (a few KB of bzip2 can inflate to GiBs, and headers may lie):
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from ._client import StorageClient
@@ -149,6 +151,7 @@ class MemberReader:
         self.client = client
         self._lock = threading.Lock()
         self._urls: dict[tuple[str, str | None], tuple[str, float]] = {}
+        self._pending: dict[tuple[str, str | None], Future[str]] = {}
         self._sizes: dict[tuple[str, str | None], int | None] = {}
         self._cursors: OrderedDict[tuple[str, str], _Cursor] = OrderedDict()
         self._max = max_cursors
@@ -159,8 +162,10 @@ class MemberReader:
         """Find a file member by name with one listing of its folder.
 
         A task archive's implied folder (`artifacts/` in output.zip) may be left out;
-        MemberNotFoundError names what was tried.
+        MemberNotFoundError names what was tried. The archive's signed URL is asked for
+        meanwhile: a read nearly always follows, and then need not wait for it.
         """
+        self._url_soon(archive, region)
         return locate(self.client, archive, member, region)
 
     def member(self, archive: str, info: ZipFileInfo, region: str | None = None) -> Member:
@@ -174,10 +179,35 @@ class MemberReader:
             known = self._urls.get(key)
             if known and time.monotonic() - known[1] < URL_TTL_S:
                 return known[0]
+            pending = self._pending.pop(key, None)
+        if pending is not None:
+            with contextlib.suppress(StorageError):  # asked again below, error and all
+                url = pending.result()
+                with self._lock:
+                    self._urls[key] = (url, time.monotonic())
+                return url
         url = self.client.signed_urls([archive], "download", region)[0]
         with self._lock:
             self._urls[key] = (url, time.monotonic())
         return url
+
+    def _url_soon(self, archive: str, region: str | None) -> None:
+        """Start asking for the archive's URL in the background, unless known or asked."""
+        key = (archive, region)
+        with self._lock:
+            known = self._urls.get(key)
+            if key in self._pending or (known and time.monotonic() - known[1] < URL_TTL_S):
+                return
+            future: Future[str] = Future()
+            self._pending[key] = future
+
+        def ask() -> None:
+            try:
+                future.set_result(self.client.signed_urls([archive], "download", region)[0])
+            except BaseException as exc:  # handed to whoever waits for the URL
+                future.set_exception(exc)
+
+        threading.Thread(target=ask, daemon=True, name="member-url").start()
 
     def archive_size(self, archive: str, region: str | None = None) -> int | None:
         """The archive file's size in bytes (one listing, remembered); None if unreadable.
@@ -202,6 +232,7 @@ class MemberReader:
         """Forget URLs, sizes and cursors (after an archive changed)."""
         with self._lock:
             self._urls.clear()
+            self._pending.clear()
             self._sizes.clear()
             self._cursors.clear()
 

@@ -123,3 +123,37 @@ def test_the_link_is_timed_from_answers_already_received(server, tmp_path):
         st.download("timed/", str(tmp_path / "down"), progress=False, client=client)
         assert client._fastest_s is not None
     assert not [path for _, path, _ in seen if path.endswith("version-check")]
+
+
+def test_a_member_read_asks_its_url_meanwhile_and_reuses_a_warm_connection(server, tmp_path):
+    """The archive's URL is asked while the member is located; the blob request goes on a
+    connection already open (one pool); the API key never travels with a signed URL."""
+    import zipfile
+
+    archive = tmp_path / "out.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("logs/stdout.txt", b"hello\n" * 500)
+    with st.StorageClient(server.url, KEY) as client:
+        st.upload(str(archive), "member-task", progress=False, client=client)
+        sent: list[httpx.Request] = []
+        client._http.event_hooks["request"].append(sent.append)
+        client.blobs.event_hooks["request"].append(sent.append)
+        connections: list[int] = []
+        client.blobs.event_hooks["response"].append(
+            lambda r: connections.append(r.extensions["network_stream"].get_extra_info(
+                "client_addr")[1]))
+        api_ports: list[int] = []
+        client._http.event_hooks["response"].append(
+            lambda r: api_ports.append(r.extensions["network_stream"].get_extra_info(
+                "client_addr")[1]))
+        reader = st.MemberReader(client)
+        member = reader.locate("member-task/out.zip", "logs/stdout.txt")
+        assert reader.read_all(member) == b"hello\n" * 500
+    paths = [request.url.path for request in sent]
+    assert paths.count("/storage/signed-urls") == 1 and "/storage/zip-contents" in paths
+    assert connections and set(connections) <= set(api_ports)
+    for request in sent:
+        if request.url.path.startswith("/-/"):
+            assert "x-api-key" not in request.headers
+        else:
+            assert request.headers["x-api-key"] == KEY
