@@ -8,7 +8,8 @@ APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recomme
 # What an install builds from: when none changed, `make lab` starts without reinstalling
 # (the package is installed editable, so Python edits need no reinstall).
 BUILD_INPUTS := pyproject.toml hatch_build.py js/package-lock.json js/build.mjs \
-	$(shell find js/src labextension/src labextension/package.json -type f 2>/dev/null)
+	$(wildcard labextension/package.json labextension/package-lock.json) \
+	$(shell find js/src labextension/src labextension/style labextension/schema -type f 2>/dev/null)
 # A missing bundle (static/ is gitignored) forces a rebuild whatever the stamps say.
 NO_BUNDLE := $(if $(wildcard inductiva_widgets/static/storage_browser.js),,FORCE)
 

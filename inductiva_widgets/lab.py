@@ -17,6 +17,7 @@ from pathlib import Path
 
 TOUR = "01_tour.ipynb"
 DEMO_KEY_FILE = "demo-key"
+PANEL_PLUGIN = "inductiva-widgets:plugin"  # the lab extension's settings (labextension/schema)
 
 
 def notebooks_source() -> Path:
@@ -36,6 +37,20 @@ def workspace(root: Path, fresh: bool) -> Path:
         if fresh or not destination.exists():
             shutil.copyfile(notebook, destination)
     return target
+
+
+def panel_config(root: Path) -> Path:
+    """A Jupyter config folder whose lab settings open the storage panel on start.
+
+    Prepended to JUPYTER_CONFIG_PATH for this JupyterLab only: the user's own settings and
+    other JupyterLab sessions keep the default (closed until clicked).
+    """
+    folder = root / "jupyter-config"
+    labconfig = folder / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "default_setting_overrides.json").write_text(
+        json.dumps({PANEL_PLUGIN: {"openOnStart": True}}, indent=2) + "\n")
+    return folder
 
 
 def _seed(config, fresh: bool) -> list[str]:
@@ -109,8 +124,10 @@ def run(args: argparse.Namespace) -> int:
     server = start_in_thread(config, host=args.host, port=args.port)
     notebooks = workspace(Path(root), args.fresh)
     token = args.token or os.urandom(12).hex()
+    config_path = os.pathsep.join(
+        p for p in (str(panel_config(Path(root))), os.environ.get("JUPYTER_CONFIG_PATH")) if p)
     env = {**os.environ, "INDUCTIVA_API_URL": server.url,
-           "INDUCTIVA_API_KEY": config.api_keys[0]}
+           "INDUCTIVA_API_KEY": config.api_keys[0], "JUPYTER_CONFIG_PATH": config_path}
     process = subprocess.Popen(_lab_command(args, notebooks, token), env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     found: dict[str, str] = {}

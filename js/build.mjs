@@ -6,7 +6,7 @@ import path from "node:path";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outdir = path.resolve(here, "../inductiva_widgets/static");
-const views = ["storage_browser", "transfer_queue", "zip_explorer"];
+const views = ["storage_browser", "transfer_queue", "zip_explorer", "gather_view"];
 
 const options = {
   entryPoints: views.flatMap((v) => [`src/${v}.js`]).concat(["src/styles.css"]),

@@ -51,7 +51,13 @@ def test_lab_serves_the_tour_over_demo_storage(tmp_path):
             storage_url = re.search(r"Storage server \(demo data.*\): (\S+)", text).group(1)
             assert httpx.get(f"{storage_url}/version-check",
                              params={"client_version": "1"}).status_code == 200
-            assert len(list((tmp_path / "root" / "notebooks").glob("*.ipynb"))) == 5
+            assert len(list((tmp_path / "root" / "notebooks").glob("*.ipynb"))) == 6
+            # The storage panel opens on start in this JupyterLab (and only in it).
+            settings = httpx.get(
+                f"http://127.0.0.1:{lab_port}/lab/api/settings/inductiva-widgets:plugin",
+                params={"token": "tok"})
+            assert settings.status_code == 200, settings.text
+            assert settings.json()["schema"]["properties"]["openOnStart"]["default"] is True
         finally:
             process.send_signal(signal.SIGINT)
             out, _ = process.communicate(timeout=60)

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from .files import build_folder
+from .sweep import write_sweep
 from .tasks import plan_tasks, write_task
 from .user_files import write_user_files
 
@@ -40,6 +41,7 @@ def seed_demo(
     plans = plan_tasks(rng, now, large_result_mb * _MIB)
     user_rng = random.Random(rng.getrandbits(64))
     created = [p.task_id for p in plans if build_folder(root, p.task_id, partial(write_task, p))]
+    created += write_sweep(root, seed, now)  # its own RNG: the tasks above are unchanged
     if build_folder(root, USER_FOLDER, partial(write_user_files, rng=user_rng, now=now)):
         created.append(USER_FOLDER)
     return created

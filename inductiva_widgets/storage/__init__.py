@@ -16,11 +16,11 @@ import os
 import posixpath
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import _download, _export, _listing, _printed, _upload, members, paths
+from . import _download, _export, _listing, _printed, _ranges, _upload, members, paths
 from ._client import DEFAULT_API_URL, StorageClient
 from ._exceptions import (
     APIError,
@@ -43,6 +43,7 @@ from ._exceptions import (
     ValidationError,
 )
 from ._feedback import log, quiet
+from ._find import FindProgress
 from ._models import (
     ExportDestination,
     OperationStatus,
@@ -52,6 +53,7 @@ from ._models import (
     ZipFileRange,
 )
 from ._progress import CancelToken, ProgressArg, TransferProgress
+from .gather import GatherResult, gather
 from .members import (
     ByteMeter,
     Member,
@@ -76,6 +78,8 @@ __all__ = [
     "find", "listdir_df", "quiet", "read_member", "set_default_client", "stat", "tail_member",
     "ByteMeter", "Member", "MemberReader", "format_size", "implied_prefix", "iter_find",
     "local_path", "member_candidates", "method_name", "tail_window",
+    "gather", "GatherResult",
+    "FindProgress", "read_range", "read_tail",
     # errors
     "APIError", "AuthenticationError", "ConflictError", "ConnectionFailed", "CorruptArchiveError",
     "ExportError",
@@ -148,23 +152,61 @@ def stat(path: str, region: str | None = None, *, client: StorageClient | None =
 
 
 def find(query: str, path: str = "/", region: str | None = None,
-         max_results: int | None = 1000, *, cancel: CancelToken | None = None,
-         client: StorageClient | None = None) -> list[dict[str, Any]]:
+         max_results: int | None = 1000, *, inside_archives: bool = False,
+         progress: Callable[[FindProgress], None] | None = None,
+         cancel: CancelToken | None = None, client: StorageClient | None = None
+         ) -> list[dict[str, Any]]:
     """Files and folders whose name matches `query` anywhere beneath `path`.
 
-    `query` is a case-insensitive substring, or a glob such as `*.csv`.
+    `query` is a case-insensitive substring, or a glob such as `*.csv`. With
+    `inside_archives=True`, the members of every `.zip` met are searched too (only the
+    archives' member lists are read). See `iter_find`.
     """
-    return list(iter_find(query, path, region, max_results, cancel=cancel, client=client))
+    return list(iter_find(query, path, region, max_results, inside_archives=inside_archives,
+                          progress=progress, cancel=cancel, client=client))
 
 
 def iter_find(query: str, path: str = "/", region: str | None = None,
-              max_results: int | None = 1000, *, cancel: CancelToken | None = None,
-              client: StorageClient | None = None) -> Iterator[dict[str, Any]]:
-    """`find`, lazily: each match as soon as its folder is listed (breadth first).
+              max_results: int | None = 1000, *, inside_archives: bool = False,
+              progress: Callable[[FindProgress], None] | None = None,
+              cancel: CancelToken | None = None, client: StorageClient | None = None
+              ) -> Iterator[dict[str, Any]]:
+    """`find`, lazily: each match as soon as it is known (folders breadth first).
 
-    Each entry is a listing entry with its full storage `path`.
+    Each entry is a listing entry with its full storage `path` and `in_archive`. A member
+    of an archive has `in_archive=True`, `archive` (the .zip's path), `member` (its full
+    name inside) and `path` = `<archive>/<member>`; member folders match too. Archives are
+    searched a few at once; one that cannot be searched (corrupt, too many members) is
+    counted in `FindProgress.archives_failed`, never raised. A `path` inside an archive
+    searches that archive's members. `progress` gets a `FindProgress` after each folder,
+    archive and match, and once more with `done=True` when the search ends.
     """
-    return _listing.find(_c(client), query, path, region, max_results, cancel)
+    return _listing.find(_c(client), query, path, region, max_results, cancel,
+                         inside_archives=inside_archives, progress=progress)
+
+
+def read_range(path: str, start: int = 0, length: int = 64 * 1024, region: str | None = None,
+               *, meter: Callable[[int], None] | None = None,
+               client: StorageClient | None = None) -> bytes:
+    """At most `length` bytes of a stored file from `start`, by HTTP Range (for previews).
+
+    A negative `start` counts from the end (`read_range(p, -1024)`: the last KiB). Only
+    the bytes asked for are received, whatever the file's size; `meter` is called with
+    the size of each chunk received (e.g. a `ByteMeter`). Members of archives are read
+    with `read_member`.
+    """
+    return _ranges.read_range(_c(client), path, start, length, region, meter=meter)
+
+
+def read_tail(path: str, lines: int = 20, size: int | None = None, keep: int | None = None,
+              region: str | None = None, *, meter: Callable[[int], None] | None = None,
+              client: StorageClient | None = None) -> tuple[bytes, int]:
+    """A stored file's last `lines` whole lines, and the byte offset where they start.
+
+    Read by suffix ranges (16 KiB first, larger until enough lines came), at most `keep`
+    bytes (default max(1 MiB, lines x 16 KiB)); `size`, when known, saves a listing.
+    """
+    return _ranges.read_tail(_c(client), path, lines, size, keep, region, meter=meter)
 
 
 def format_size(size: int | float | None) -> str:

@@ -99,32 +99,11 @@ def stat(client: StorageClient, path: str, region: str | None = None) -> dict[st
 
 
 def find(client: StorageClient, query: str, path: str = "/", region: str | None = None,
-         max_results: int | None = 1000, cancel=None):
-    """Entries whose name matches `query` anywhere beneath `path`, breadth first.
+         max_results: int | None = 1000, cancel=None, *, inside_archives: bool = False,
+         progress=None):
+    """Entries whose name matches `query` beneath `path`, breadth first; inside the ZIP
+    archives on the way too with `inside_archives` (the search itself is `_find.find`)."""
+    from ._find import find as search
 
-    `query` is a case-insensitive substring, or a glob when it holds `*`, `?` or `[`.
-    Yields listing entries with their full `path`.
-    """
-    import fnmatch
-    from collections import deque
-
-    from ._progress import check_cancel
-
-    needle = query.lower()
-    is_glob = any(c in query for c in "*?[")
-    found = 0
-    folders = deque([paths.normalize(path)])
-    while folders:
-        folder = folders.popleft()
-        for entry in client.iter_contents(folder or "/", sort_by="name", order="asc",
-                                          region=region):
-            check_cancel(cancel)
-            full = f"{folder}/{entry['name']}" if folder else entry["name"]
-            name = entry["name"].lower()
-            if fnmatch.fnmatchcase(name, needle) if is_glob else needle in name:
-                yield {**entry, "path": full}
-                found += 1
-                if max_results is not None and found >= max_results:
-                    return
-            if entry["is_directory"]:
-                folders.append(full)
+    return search(client, query, path, region, max_results, cancel,
+                  inside_archives=inside_archives, progress=progress)

@@ -10,3 +10,7 @@ __all__ = ["StorageBrowser", "StorageFrame", "TransferQueue", "members_dataframe
 from .zip_explorer import ZipExplorer  # noqa: E402
 
 __all__ += ["ZipExplorer"]
+
+from .gather_view import GatherView  # noqa: E402
+
+__all__ += ["GatherView"]

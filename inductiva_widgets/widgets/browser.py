@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import posixpath
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -11,19 +10,14 @@ from typing import TYPE_CHECKING, Any
 import traitlets
 
 from .. import storage
-from ..storage import (
-    CancelToken,
-    StorageClient,
-    TransferCancelled,
-    implied_prefix,
-    iter_find,
-    method_name,
-)
+from ..storage import StorageClient, implied_prefix, method_name
 from ..storage.paths import archive_part, normalize
 from ..storage.tasks import cost_share, is_task_listing
 from . import code_snippets
 from ._rpc import RpcWidget, bundle, rpc
+from .file_previews import preview_file
 from .previews import MemberPreviews, python_name
+from .searches import Searches
 from .transfer_calls import TransferActions
 from .transfer_queue import TransferQueue
 
@@ -32,7 +26,6 @@ if TYPE_CHECKING:
 
 TREE_LIMIT = 2000
 TASK_PROBES = 200  # top-level folders checked for task archives when the tree opens
-SEARCH_BATCH = 50
 
 
 def _refuse_member(path: str, advice: str) -> None:
@@ -103,7 +96,8 @@ class StorageBrowser(RpcWidget):
         super().__init__(client=client, path=self._normal(path), region=region,
                          folder_sizes=folder_sizes, height=height, **kwargs)
         self._task_cache: dict[str, bool] = {}
-        self._searches: dict[str, CancelToken] = {}
+        self._searches = Searches(client=lambda: self.client, region=self._region,
+                                  row=self._search_row, emit=self.emit)
         self._select_callbacks: list[Callable[[list[str]], None]] = []
         self._sidecar = None
         self._previews = MemberPreviews(
@@ -359,38 +353,23 @@ class StorageBrowser(RpcWidget):
         return {"code": code_snippets.for_action(action, args)}
 
     @rpc
-    def search(self, query: str, path: str = "/", token: str = "") -> dict[str, Any]:
-        """Start a search by name beneath `path`; results arrive as `search` events."""
-        cancel = CancelToken()
-        self._searches[token] = cancel
-        threading.Thread(target=self._run_search, args=(query, path, token, cancel),
-                         daemon=True, name="storage-search").start()
-        return {"started": token}
-
-    def _run_search(self, query: str, path: str, token: str, cancel: CancelToken) -> None:
-        batch: list[dict[str, Any]] = []
-        error = None
-        try:
-            for entry in iter_find(query, path, self._region(), 1000, cancel=cancel,
-                                   client=self.client):
-                batch.append(_row(entry["path"], entry, self._kind(entry)))
-                if len(batch) >= SEARCH_BATCH:
-                    self.emit("search", token=token, rows=batch, done=False)
-                    batch = []
-        except TransferCancelled:
-            return
-        except storage.StorageError as exc:
-            error = str(exc)
-        finally:
-            self._searches.pop(token, None)
-        self.emit("search", token=token, rows=batch, done=True, error=error)
+    def search(self, query: str, path: str = "/", token: str = "",
+               inside_archives: bool = True) -> dict[str, Any]:
+        """Start a search by name beneath `path` (members of archives too, by default);
+        results and counts arrive as `search` events (see `Searches`)."""
+        return self._searches.start(query, path, token, inside_archives)
 
     @rpc
     def cancel_search(self, token: str) -> dict[str, Any]:
-        cancel = self._searches.pop(token, None)
-        if cancel is not None:
-            cancel.cancel()
-        return {"cancelled": cancel is not None}
+        return self._searches.cancel(token)
+
+    def _search_row(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A search result as a table row; a member's says which archive holds it."""
+        if not entry.get("in_archive"):
+            return _row(entry["path"], entry, self._kind(entry))
+        kind = "member_dir" if entry["is_directory"] else "member"
+        return {**_row(entry["path"], entry, kind), "in_archive": True,
+                "archive": entry["archive"], "member": entry["member"]}
 
     # -- transfers and exports (see `TransferActions`) ---------------------------------
 
@@ -469,6 +448,11 @@ class StorageBrowser(RpcWidget):
                 offset: int = 0) -> dict[str, Any]:
         """A preview of `member` of `archive` (see `previews.preview_member`)."""
         return self._previews.preview(archive, member, mode, offset)
+
+    @rpc
+    def file_preview(self, path: str, mode: str = "auto", offset: int = 0) -> dict[str, Any]:
+        """A preview of a stored file by byte range (see `file_previews.preview_file`)."""
+        return preview_file(self.client, path, mode, int(offset), region=self._region())
 
     @rpc
     def member_frame(self, archive: str, member: str) -> dict[str, Any]:

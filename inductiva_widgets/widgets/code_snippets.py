@@ -13,7 +13,8 @@ from typing import Any
 from ..storage import implied_prefix
 
 __all__ = [
-    "HEADER", "copy", "download", "download_call", "export", "for_action", "member_csv",
+    "HEADER", "copy", "download", "download_call", "export", "file_csv", "file_range",
+    "file_tail", "for_action", "member_csv",
     "member_download", "member_range", "member_read", "member_tail", "remove", "snippet",
     "upload", "upload_call", "upload_from_url", "zip_contents",
 ]
@@ -132,3 +133,23 @@ def member_download(archive: str, name: str, folder: str, region: str | None = N
 def zip_contents(archive: str, region: str | None = None) -> str:
     return snippet(f"storage.get_zip_contents({archive!r}, '', recursive=True"
                    f"{_region(region)})")
+
+
+# -- stored files, by byte range --------------------------------------------------------------
+
+
+def file_range(path: str, offset: int, nbytes: int, region: str | None = None) -> str:
+    return snippet(f"data = storage.read_range({path!r}, {offset}, {nbytes}{_region(region)})")
+
+
+def file_tail(path: str, lines: int, region: str | None = None) -> str:
+    return snippet(f"data, offset = storage.read_tail({path!r}, lines={lines}"
+                   f"{_region(region)})")
+
+
+def file_csv(path: str, sep: str = ",", nbytes: int = 1024 * 1024,
+             region: str | None = None) -> str:
+    sep_arg = "" if sep == "," else f", sep={sep!r}"
+    return ("import io\nimport pandas as pd\n" + snippet(
+        f"head = storage.read_range({path!r}, 0, {nbytes}{_region(region)})",
+        f"df = pd.read_csv(io.BytesIO(head[: head.rfind(b'\\n') + 1]){sep_arg})"))

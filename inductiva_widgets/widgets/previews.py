@@ -1,9 +1,10 @@
-"""Previews of single members of remote ZIP archives: presentation only.
+"""Previews of single members of remote ZIP archives (and, through `PreviewSource`, of
+stored files: `file_previews`): presentation only.
 
-What kind a member is (by name, then by sniffing), its head / next chunk / tail as text, a
-CSV head as a typed table, an image as a `data:` URL, a hex dump of anything else, and how
-many bytes of the archive the preview cost. All reading (by byte range, bounded, counted,
-cached) is the client's `storage.MemberReader`.
+What kind a member is (`preview_kinds`), its head / next chunk / tail as text, a CSV head
+as a typed table, an image as a `data:` URL, a hex dump of anything else, and how many
+bytes the preview cost. All reading (by byte range, bounded, counted, cached) is the
+client's: `storage.MemberReader` for members, `storage.read_range` for files.
 
 `MemberPreviews` is the small helper a widget holds to serve them to its view (its `@rpc`
 methods `preview`, `member_frame` and `download_member` delegate to it).
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import io
-import posixpath
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +29,19 @@ from ..storage import (
     method_name,
 )
 from . import code_snippets
+from .preview_kinds import (  # noqa: F401 - _utf8_cut and looks_binary: the tests' names
+    CSV_ROWS,
+    IMAGE_TYPES,
+    SNIFF_BYTES,
+    _chunk_end,
+    _csv_sep,
+    _ext,
+    _utf8_cut,
+    csv_table,
+    hexdump,
+    looks_binary,
+    member_kind,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,155 +55,95 @@ __all__ = [
 HEAD_BYTES = 64 * 1024  # one text chunk ("Load more" fetches the next one)
 TAIL_LINES = 200  # the default view of a log
 TAIL_KEEP = 256 * 1024  # at most this much text is kept for a tail
-CSV_ROWS = 50  # rows shown of a CSV preview
 CSV_MAX_HEAD = 1024 * 1024  # read up to this much to find CSV_ROWS complete rows
 IMAGE_CAP = 20 * 1024 * 1024  # images larger than this are not inlined
 HEX_BYTES = 512
-SNIFF_BYTES = 4096
 # A log's tail must inflate a compressed member from its start; above these, show its start.
 AUTO_TAIL_MAX_COMPRESSED = 32 * 1024 * 1024
 AUTO_TAIL_MAX_SIZE = 256 * 1024 * 1024  # declared; a lie is caught as soon as it is passed
-
-TEXT_EXTENSIONS = {
-    ".txt", ".log", ".out", ".err", ".md", ".rst", ".json", ".yaml", ".yml", ".toml", ".ini",
-    ".cfg", ".conf", ".xml", ".html", ".htm", ".py", ".sh", ".c", ".h", ".cpp", ".f90",
-    ".f", ".m", ".jl", ".r", ".js", ".ts", ".tex", ".gro", ".top", ".itp", ".mdp", ".pdb",
-    ".dep", ".bot", ".xyz", ".stl", ".obj", ".hdr", ".inp", ".in", ".sif", ".geo", ".msh",
-    ".foam", ".dict", ".cmd", ".bat", ".tcl", ".lammps", ".ndx", ".tbl",
-}
-TEXT_NAMES = {"readme", "print", "makefile", "license", "controldict", "fvschemes",
-              "fvsolution", "blockmeshdict", "params", "input"}
-LOG_NAMES = {"stdout.txt", "stderr.txt", "output.log", "stdout", "stderr"}
-LOG_EXTENSIONS = {".log", ".err", ".out"}
-CSV_EXTENSIONS = {".csv": ",", ".tsv": "\t"}
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
-BINARY_EXTENSIONS = {
-    ".bin", ".gz", ".bz2", ".xz", ".zip", ".tar", ".tgz", ".7z", ".h5", ".hdf5",
-    ".nc", ".npy", ".npz", ".pkl", ".pickle", ".exe", ".so", ".o", ".a", ".dll", ".pdf",
-    ".xtc", ".trr", ".tpr", ".edr", ".cpt", ".vtu", ".vtp", ".pvd", ".mp4", ".avi",
-}
-
-
-# -- kinds and rendering --------------------------------------------------------------------------
-
-
-def _ext(name: str) -> str:
-    base = posixpath.basename(name).lower()
-    return posixpath.splitext(base)[1]
-
-
-def looks_binary(head: bytes) -> bool:
-    """A NUL, or too many control characters, in the first bytes."""
-    sample = head[:SNIFF_BYTES]
-    if b"\x00" in sample:
-        return True
-    if not sample:
-        return False
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return control / len(sample) > 0.1
-
-
-def member_kind(name: str, head: bytes | None = None) -> str:
-    """"log", "text", "csv", "image" or "binary": by name first, then by sniffing `head`.
-
-    None means the name cannot tell and the first bytes are needed.
-    """
-    base = posixpath.basename(name).lower()
-    ext = _ext(name)
-    if ext in IMAGE_TYPES:
-        return "image"
-    if ext in CSV_EXTENSIONS:
-        return "csv"
-    if base in LOG_NAMES or ext in LOG_EXTENSIONS:
-        return "log"
-    if ext == ".dat" and head is not None and not looks_binary(head):
-        first = next((ln for ln in head.splitlines() if ln.strip()
-                      and not ln.lstrip().startswith(b"#")), b"")
-        return "csv" if b"," in first else "text"
-    if ext in BINARY_EXTENSIONS:
-        return "binary"
-    if head is None:
-        if ext in TEXT_EXTENSIONS or base in TEXT_NAMES:
-            return "text"
-        return None  # type: ignore[return-value]
-    return "binary" if looks_binary(head) else "text"
-
-
-def _utf8_cut(data: bytes) -> int:
-    """A length <= len(data) that does not split a UTF-8 sequence."""
-    cut = len(data)
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte & 0xC0 == 0x80:
-            continue
-        if byte & 0x80:  # a lead byte: is its sequence complete?
-            need = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4
-            if back < need:
-                cut = len(data) - back
-        break
-    return cut
-
-
-def _chunk_end(data: bytes, at_eof: bool) -> int:
-    """Where a text chunk should stop: after its last newline (whole lines), if any."""
-    if at_eof:
-        return len(data)
-    newline = data.rfind(b"\n")
-    return newline + 1 if newline >= 0 else _utf8_cut(data)
-
-
-def hexdump(data: bytes, base: int = 0) -> str:
-    """Classic 16-bytes-a-line hex and ASCII dump."""
-    lines = []
-    for i in range(0, len(data), 16):
-        row = data[i : i + 16]
-        hexes = " ".join(f"{b:02x}" for b in row)
-        hexes = f"{hexes[:23]} {hexes[23:]}" if len(row) > 8 else hexes
-        text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
-        lines.append(f"{base + i:08x}  {hexes:<48}  |{text}|")
-    return "\n".join(lines)
-
-
-def _csv_sep(name: str, head: bytes) -> str:
-    return CSV_EXTENSIONS.get(_ext(name), ",")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "NaN" if value != value else repr(value)
-    return str(value)
-
-
-def csv_table(data: bytes, sep: str, complete: bool, rows: int = CSV_ROWS) -> dict[str, Any]:
-    """The first `rows` rows of CSV bytes, typed by pandas; a partial last line is dropped."""
-    import pandas as pd
-
-    if not complete:
-        newline = data.rfind(b"\n")
-        data = data[: newline + 1] if newline >= 0 else b""
-    try:
-        frame = pd.read_csv(io.BytesIO(data), sep=sep)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
-            ValueError) as exc:
-        raise ValidationError(f"cannot read the start of this member as CSV: {exc}",
-                              status_code=422) from None
-    shown = frame.head(rows)
-    return {
-        "columns": [str(c) for c in frame.columns],
-        "dtypes": [str(t) for t in frame.dtypes],
-        "rows": [[_cell(v) for v in row] for row in shown.itertuples(index=False, name=None)],
-        "rows_shown": len(shown),
-        "rows_parsed": len(frame),
-    }
 
 
 # -- previews -------------------------------------------------------------------------------------
 
 
 MODES = ("auto", "head", "more", "tail", "earlier")
+
+
+class PreviewSource:
+    """What a preview reads: one member of an archive, or one stored file (`file_previews`).
+
+    Every read is by byte range and counted in `meter`; the `code_*` methods give the
+    storage call that reads the same bytes ("Show code").
+    """
+
+    name: str  # its name, to tell its kind by
+    size: int  # uncompressed bytes
+    meter: ByteMeter
+    noun = "file"
+    costly_tail = False  # its end can only be reached by reading all of it
+
+    def read(self, offset: int, nbytes: int) -> bytes:
+        raise NotImplementedError
+
+    def tail(self, lines: int, keep: int) -> tuple[bytes, int]:
+        raise NotImplementedError
+
+    def before(self, end: int, nbytes: int) -> tuple[bytes, int]:
+        raise NotImplementedError
+
+    def read_all(self) -> bytes:
+        raise NotImplementedError
+
+    def code_range(self, start: int, nbytes: int) -> str:
+        raise NotImplementedError
+
+    def code_tail(self, lines: int) -> str:
+        raise NotImplementedError
+
+    def code_csv(self, sep: str) -> str:
+        raise NotImplementedError
+
+    def code_read(self) -> str:
+        raise NotImplementedError
+
+
+class MemberSource(PreviewSource):
+    """A member of a remote archive, read with the widget's `MemberReader`."""
+
+    noun = "member"
+
+    def __init__(self, reader: MemberReader, member: Member, archive: str) -> None:
+        self.reader, self.member, self.archive = reader, member, archive
+        self.name, self.size = member.name, member.info.size or 0
+        self.meter = ByteMeter()
+        heavy = (member.compressed_size > AUTO_TAIL_MAX_COMPRESSED
+                 or self.size > AUTO_TAIL_MAX_SIZE)
+        self.costly_tail = bool(member.info.compress_type) and heavy
+
+    def read(self, offset: int, nbytes: int) -> bytes:
+        return self.reader.read(self.member, offset, nbytes, meter=self.meter)
+
+    def tail(self, lines: int, keep: int) -> tuple[bytes, int]:
+        return self.reader.tail(self.member, lines, keep, meter=self.meter)
+
+    def before(self, end: int, nbytes: int) -> tuple[bytes, int]:
+        return self.reader.before(self.member, end, nbytes, meter=self.meter)
+
+    def read_all(self) -> bytes:
+        return self.reader.read_all(self.member, meter=self.meter)
+
+    def code_range(self, start: int, nbytes: int) -> str:
+        return code_snippets.member_range(self.archive, self.name, start, nbytes,
+                                          self.member.region)
+
+    def code_tail(self, lines: int) -> str:
+        return code_snippets.member_tail(self.archive, self.name, lines, self.member.region)
+
+    def code_csv(self, sep: str) -> str:
+        return code_snippets.member_csv(self.archive, self.name, sep, self.member.region)
+
+    def code_read(self) -> str:
+        return code_snippets.member_read(self.archive, self.name, self.member.region)
 
 
 def preview_member(reader: MemberReader, archive: str, member: str | Member,
@@ -202,108 +155,111 @@ def preview_member(reader: MemberReader, archive: str, member: str | Member,
     uncompressed `offset`), "tail" (the last TAIL_LINES lines), "earlier" (the text chunk
     ending at `offset`).
     """
-    if mode not in MODES:
-        raise ValidationError(f"unknown preview mode {mode!r} (one of {', '.join(MODES)})",
-                              status_code=422)
+    check_mode(mode)
     located = member if isinstance(member, Member) else reader.locate(archive, member, region)
     if archive_size is None:
         archive_size = reader.archive_size(archive, located.region)
     info = located.info
-    meter = ByteMeter()
-    size = info.size or 0
     reply: dict[str, Any] = {
         "archive": archive, "member": located.name, "size": info.size,
         "compressed_size": located.compressed_size, "compress_type": info.compress_type,
         "method": method_name(info.compress_type), "archive_size": archive_size,
         "note": "",
     }
-    kind = member_kind(located.name)
+    return render_preview(MemberSource(reader, located, archive), mode, offset, reply)
+
+
+def check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValidationError(f"unknown preview mode {mode!r} (one of {', '.join(MODES)})",
+                              status_code=422)
+
+
+def render_preview(src: PreviewSource, mode: str, offset: int, reply: dict[str, Any]
+                   ) -> dict[str, Any]:
+    """Fill `reply` with the preview of `src` (its kind, its bytes, what they cost)."""
+    check_mode(mode)
+    kind = member_kind(src.name)
     sniffed = None  # the first bytes, when the name could not tell the kind
-    if kind is None or _ext(located.name) == ".dat":
-        sniffed = reader.head(located, SNIFF_BYTES, meter=meter)
-        kind = member_kind(located.name, sniffed)
+    if kind is None or _ext(src.name) == ".dat":
+        sniffed = src.read(0, SNIFF_BYTES)
+        kind = member_kind(src.name, sniffed)
     if mode in ("more", "tail", "earlier") and kind in ("csv", "binary", "image"):
         kind = "text"  # asked for explicitly: a CSV's (or anything's) raw text
 
     if kind == "image":
-        reply.update(_image(reader, located, meter))
+        reply.update(_image(src))
     elif kind == "binary":
-        head = sniffed[:HEX_BYTES] if sniffed is not None else reader.head(
-            located, HEX_BYTES, meter=meter)
+        head = sniffed[:HEX_BYTES] if sniffed is not None else src.read(0, HEX_BYTES)
         reply.update(kind="binary", mode="head", hex=hexdump(head), head_bytes=len(head),
-                     code=code_snippets.member_range(archive, located.name, 0, HEX_BYTES,
-                                                     located.region))
+                     code=src.code_range(0, HEX_BYTES))
     elif kind == "csv" and mode in ("auto", "head"):
-        reply.update(_csv(reader, located, archive, meter))
+        reply.update(_csv(src))
     else:
         is_log = kind == "log"
         if mode == "auto":
             mode = "tail" if is_log else "head"
-            heavy = located.compressed_size > AUTO_TAIL_MAX_COMPRESSED or size > AUTO_TAIL_MAX_SIZE
-            if is_log and info.compress_type and heavy:
+            if is_log and src.costly_tail:
                 mode = "head"
                 reply["note"] = ("Showing the start: the end of a compressed member can only "
-                                 f"be reached by reading all of it ({size:,} bytes).")
-        reply.update(_text(reader, located, archive, mode, offset, meter, sniffed))
+                                 f"be reached by reading all of it ({src.size:,} bytes).")
+        reply.update(_text(src, mode, offset, sniffed))
         reply["log"] = is_log
-    reply["bytes_fetched"] = meter.n
-    if size == 0:
-        reply["note"] = reply["note"] or "This member is empty."
+    reply["bytes_fetched"] = src.meter.n
+    if src.size == 0:
+        reply["note"] = reply.get("note") or f"This {src.noun} is empty."
     return reply
 
 
-def _text(reader: MemberReader, member: Member, archive: str, mode: str, offset: int,
-          meter: ByteMeter, sniffed: bytes | None = None) -> dict[str, Any]:
-    size, region = member.info.size or 0, member.region
+def _text(src: PreviewSource, mode: str, offset: int, sniffed: bytes | None = None
+          ) -> dict[str, Any]:
+    size = src.size
     if mode == "tail":
-        data, start = reader.tail(member, TAIL_LINES, TAIL_KEEP, meter=meter)
+        data, start = src.tail(TAIL_LINES, TAIL_KEEP)
         end = size
-        code = code_snippets.member_tail(archive, member.name, TAIL_LINES, region)
+        code = src.code_tail(TAIL_LINES)
     elif mode == "earlier":
         end = max(0, min(int(offset), size))
-        data, start = reader.before(member, end, HEAD_BYTES, meter=meter)
-        code = code_snippets.member_range(archive, member.name, start, end - start, region)
+        data, start = src.before(end, HEAD_BYTES)
+        code = src.code_range(start, end - start)
     else:
         start = 0 if mode == "head" else max(0, min(int(offset), size))
         known = sniffed if start == 0 and sniffed is not None else b""
-        data = known + reader.read(member, start + len(known), HEAD_BYTES - len(known),
-                                   meter=meter)
+        data = known + src.read(start + len(known), HEAD_BYTES - len(known))
         data = data[: _chunk_end(data, start + len(data) >= size)]
         end = start + len(data)
-        code = code_snippets.member_range(archive, member.name, start, HEAD_BYTES, region)
+        code = src.code_range(start, HEAD_BYTES)
     return {"kind": "text", "mode": mode, "text": data.decode("utf-8", "replace"),
             "offset": start, "next_offset": end, "at_start": start == 0, "eof": end >= size,
             "code": code}
 
 
-def _csv(reader: MemberReader, member: Member, archive: str, meter: ByteMeter
-         ) -> dict[str, Any]:
-    size, region = member.info.size or 0, member.region
+def _csv(src: PreviewSource) -> dict[str, Any]:
+    size = src.size
     want = HEAD_BYTES
     while True:
-        data = reader.head(member, want, meter=meter)
+        data = src.read(0, want)
         complete = len(data) >= size
         if complete or data.count(b"\n") > CSV_ROWS + 1 or want >= CSV_MAX_HEAD:
             break
         want *= 4
-    sep = _csv_sep(member.name, data)
+    sep = _csv_sep(src.name, data)
     table = csv_table(data, sep, complete)
     used = len(data) if complete else data.rfind(b"\n") + 1
     return {"kind": "csv", "mode": "head", "sep": sep, **table, "head_bytes": used,
             "complete": complete, "offset": 0, "next_offset": used,
-            "code": code_snippets.member_csv(archive, member.name, sep, region)}
+            "code": src.code_csv(sep)}
 
 
-def _image(reader: MemberReader, member: Member, meter: ByteMeter) -> dict[str, Any]:
-    mime = IMAGE_TYPES[_ext(member.name)]
-    size = member.info.size or 0
-    code = code_snippets.member_read(member.archive, member.name, member.region)
-    if size > IMAGE_CAP:
+def _image(src: PreviewSource) -> dict[str, Any]:
+    mime = IMAGE_TYPES[_ext(src.name)]
+    code = src.code_read()
+    if src.size > IMAGE_CAP:
         return {"kind": "image", "mode": "full", "mime": mime, "data_url": None,
                 "too_large": True, "code": code,
                 "note": f"Not shown: images above {IMAGE_CAP // (1024 * 1024)} MiB are not "
-                        "inlined; download the member instead."}
-    data = reader.read_all(member, meter=meter)
+                        f"inlined; download the {src.noun} instead."}
+    data = src.read_all()
     encoded = base64.b64encode(data).decode("ascii")
     return {"kind": "image", "mode": "full", "mime": mime, "too_large": False,
             "data_url": f"data:{mime};base64,{encoded}", "code": code}

@@ -125,7 +125,7 @@ export function createBrowserActions(scope, { rpc, dialogs, uploads, host }) {
   function askUpload() {
     const folder = host.folder();
     const picker = h("input", { type: "file", multiple: true, "aria-label": "Choose files to upload" });
-    const drop = h("div", { class: "iw-drop", "aria-label": "Drop files here to upload" }, "Drop files here, or ", picker);
+    const drop = h("div", { class: "iw-drop", role: "group", "aria-label": "Drop files here to upload" }, "Drop files here, or ", picker);
     const local = input({ placeholder: "e.g. ./my_simulation" });
     const dialog = dialogs.open({
       title: `Upload into ${folder}`,

@@ -1,21 +1,24 @@
 // The StorageBrowser's table: a folder's (or an archive folder's) rows in pages, search
 // results, the selection and the grid's keys. Whether a folder is inside an archive, and
 // each member's compression method, come from the page replies: nothing is inferred here.
-import { h } from "./dom.js";
+import { h, middleEllipsis } from "./dom.js";
 import { icon } from "./icons.js";
 import { newToken } from "./rpc.js";
 import { PageCache } from "./pager.js";
 import { createTable } from "./table.js";
+import { memberResultCell } from "./search_results.js";
 import { clickSelect, moveFocus } from "./selection.js";
-import { exactBytes, formatBytes, formatCost, formatDate } from "./format.js";
+import { exactBytes, exactCost, formatBytes, formatCost, formatDate, splitMiddle } from "./format.js";
 
 const PER_PAGE = 100;
 const NAV_KEYS = ["ArrowDown", "ArrowUp", "PageDown", "PageUp", "Home", "End"];
 
 function nameCell(row, searching) {
+  if (searching && row.in_archive) return memberResultCell(row);
+  const parts = searching ? splitMiddle(row.path, Math.min(20, row.name.length)) : splitMiddle(row.name);
   return [
     icon(row.kind),
-    h("span", { class: "iw-name" }, searching ? row.path : row.name),
+    middleEllipsis(parts, { className: "iw-name", title: row.path }),
     row.kind === "task" ? h("span", { class: "iw-badge", title: "A task folder: holds input.zip / output.zip" }, "task") : null,
   ];
 }
@@ -26,7 +29,8 @@ function nameCell(row, searching) {
  *   onSelection: () => void, onActivate: (row: object) => void,
  *   onKey: (e: KeyboardEvent) => void, onArchive: () => void,
  *   onFirstRows: (timing: {firstRowsMs: number, answerMs: number, renderMs: number, total: number}) => void,
- *   status: (message: string) => void, error: (message: string) => void}} options
+ *   status: (message: string) => void, error: (message: string) => void,
+ *   onSearch?: (found: object|null) => void}} options  onSearch: where a search stands
  */
 export function createBrowserTable(parentScope, o) {
   const scope = parentScope.child();
@@ -37,23 +41,25 @@ export function createBrowserTable(parentScope, o) {
     filter: "",
     selection: { selected: model.get("selected") || [], anchor: null },
     source: null,
-    searching: null, // {token, query, rows, done}
+    searching: null, // {token, query, rows, done, stopped, progress}
     archive: undefined, // the archive the rows are members of; null: none; undefined: not known yet
     rows: new Map(), // path -> row, for rows the view has shown
   };
 
+  // hideBelow: the grid's width (px) under which a column of lesser use leaves.
+  const currency = () => model.get("currency");
   const folderColumns = [
-    { key: "name", label: "Name", width: "minmax(180px, 3fr)", sortKey: "name", cell: (r) => nameCell(r, !!state.searching), title: (r) => r.path },
-    { key: "size", label: "Size", width: "90px", sortKey: "size", cell: (r) => formatBytes(r.size), title: (r) => exactBytes(r.size) },
-    { key: "created", label: "Created", width: "130px", sortKey: "creation_time", cell: (r) => formatDate(r.created), title: (r) => r.created || "" },
-    { key: "cost", label: "Cost / month", width: "110px", cell: (r) => (r.cost === null || r.cost === undefined ? "" : formatCost(r.cost, model.get("currency"))) },
-    { key: "provider", label: "Provider", width: "80px", cell: (r) => r.provider || "" },
-    { key: "region", label: "Region", width: "110px", cell: (r) => r.region || "" },
+    { key: "name", label: "Name", width: "minmax(160px, 3fr)", min: 120, sortKey: "name", cell: (r) => nameCell(r, !!state.searching), title: (r) => r.path },
+    { key: "size", label: "Size", width: "88px", min: 64, sortKey: "size", cell: (r) => formatBytes(r.size), title: (r) => exactBytes(r.size) },
+    { key: "created", label: "Created", width: "140px", min: 80, hideBelow: 420, sortKey: "creation_time", cell: (r) => formatDate(r.created), title: (r) => r.created || "" },
+    { key: "cost", label: "Cost / month", width: "118px", min: 70, hideBelow: 640, cell: (r) => formatCost(r.cost, currency()), title: (r) => (r.cost === null || r.cost === undefined ? "" : exactCost(r.cost, currency())) },
+    { key: "provider", label: "Provider", width: "84px", min: 60, hideBelow: 860, cell: (r) => r.provider || "—" },
+    { key: "region", label: "Region", width: "112px", min: 60, hideBelow: 760, cell: (r) => r.region || "—" },
   ];
   const memberColumns = [
     folderColumns[0], folderColumns[1],
-    { key: "compressed", label: "Compressed", width: "100px", cell: (r) => (r.kind === "member" ? formatBytes(r.compressed_size) : ""), title: (r) => exactBytes(r.compressed_size) },
-    { key: "method", label: "Method", width: "80px", cell: (r) => (r.kind === "member" ? r.method || "" : "") },
+    { key: "compressed", label: "Compressed", width: "108px", min: 64, hideBelow: 560, cell: (r) => (r.kind === "member" ? formatBytes(r.compressed_size) : "—"), title: (r) => (r.kind === "member" ? exactBytes(r.compressed_size) : "") },
+    { key: "method", label: "Method", width: "84px", min: 56, hideBelow: 640, cell: (r) => (r.kind === "member" ? r.method || "—" : "—") },
     folderColumns[2],
   ];
 
@@ -161,18 +167,28 @@ export function createBrowserTable(parentScope, o) {
   }
 
   // -- search -------------------------------------------------------------------------------
+  /** Stop the search in the kernel; its results stay on show. */
+  function stopSearch() {
+    const found = state.searching;
+    if (!found || found.done) return;
+    rpc.call("cancel_search", { token: found.token }).catch(() => {});
+    Object.assign(found, { done: true, stopped: true });
+    state.source.emptyText = "No matches";
+    o.onSearch?.(found);
+    table.render();
+  }
+
   function cancelSearch() {
-    if (state.searching && !state.searching.done) {
-      rpc.call("cancel_search", { token: state.searching.token }).catch(() => {});
-    }
+    stopSearch();
     state.searching = null;
+    o.onSearch?.(null);
   }
   scope.add(cancelSearch);
 
-  async function search(query, path) {
+  async function search(query, path, insideArchives = true) {
     cancelSearch();
     const token = newToken();
-    const found = { token, query, rows: [], done: false };
+    const found = { token, query, rows: [], done: false, stopped: false, progress: null };
     state.searching = found;
     state.source = {
       total: () => found.rows.length,
@@ -180,11 +196,12 @@ export function createBrowserTable(parentScope, o) {
       ensure: () => Promise.resolve(),
       emptyText: "Searching…",
     };
-    setArchive(null); // results are storage paths, never members
+    setArchive(null); // results are storage paths (members' say which archive holds them)
     table.setSource(state.source);
     o.status(`Searching “${query}”…`);
+    o.onSearch?.(found);
     try {
-      await rpc.call("search", { query, path, token });
+      await rpc.call("search", { query, path, token, inside_archives: insideArchives });
     } catch (error) {
       o.error(error.message);
     }
@@ -192,9 +209,10 @@ export function createBrowserTable(parentScope, o) {
 
   scope.add(rpc.on("search", (msg) => {
     const found = state.searching;
-    if (!found || found.token !== msg.token) return;
+    if (!found || found.token !== msg.token || found.stopped) return;
     found.rows.push(...msg.rows);
     for (const row of msg.rows) state.rows.set(row.path, row);
+    found.progress = msg.progress || found.progress;
     if (msg.done) {
       found.done = true;
       state.source.emptyText = "No matches";
@@ -202,6 +220,7 @@ export function createBrowserTable(parentScope, o) {
         (found.rows.length >= 1000 ? " (first 1,000)" : ""));
       if (msg.error) o.error(msg.error);
     }
+    o.onSearch?.(found);
     table.render();
   }));
 
@@ -209,6 +228,7 @@ export function createBrowserTable(parentScope, o) {
     el: table.el,
     load,
     search,
+    stopSearch,
     cancelSearch,
     select,
     /** The selection changed in Python: show it. */
@@ -224,7 +244,8 @@ export function createBrowserTable(parentScope, o) {
     /** The archive whose members are shown (null: none; undefined: not known yet). */
     get archive() { return state.archive; },
     get searching() { return state.searching !== null; },
-    focus() { table.body.focus(); },
+    /** Focus the row holding the tab stop (the first after a folder change) once drawn. */
+    focus() { table.focusRow(); },
     dispose: () => scope.dispose(),
   };
 }

@@ -29,7 +29,7 @@ export function createToolbar(parentScope, { model, on }) {
   const scope = parentScope.child();
 
   // -- header ------------------------------------------------------------------------------
-  const usage = h("span", { class: "iw-usage", "aria-label": "Storage used and monthly cost" });
+  const usage = h("span", { class: "iw-usage", role: "note", "aria-label": "Storage used and monthly cost" });
   const regionSelect = scope.h("select", { class: "iw-select", "aria-label": "Region",
     onchange: () => on.region(regionSelect.value) });
   const sizesToggle = scope.h("input", { type: "checkbox", id: `iw-sizes-${newToken()}`,
@@ -71,17 +71,26 @@ export function createToolbar(parentScope, { model, on }) {
   const searchBox = scope.h("input", { class: "iw-input", type: "search", placeholder: "Search all subfolders",
     "aria-label": "Search all subfolders by name",
     onkeydown: (e) => { if (e.key === "Enter") on.search(searchBox.value.trim()); } });
-  const toolbar = h("div", { class: "iw-toolbar" }, upButton, crumbBar, h("span", { class: "iw-spacer" }),
-    filterBox, searchBox,
+  // Simulation results live inside task archives: searched too unless this is unchecked.
+  const archivesToggle = scope.h("input", { type: "checkbox", checked: true,
+    "aria-label": "Look inside archives when searching" });
+  const archivesLabel = h("label", { class: "iw-check iw-search-archives",
+    title: "Search the members of .zip archives too (only their lists of members are read)" },
+  archivesToggle, "Look inside archives");
+  // Two groups that wrap as wholes: the folder (Up, breadcrumbs that shrink first, Refresh:
+  // never alone on a line), then the finders.
+  const toolbar = h("div", { class: "iw-toolbar" }, h("div", { class: "iw-toolbar-path" }, upButton, crumbBar,
+    scope.h("button", { class: "iw-button", "aria-label": "Refresh", title: "Refresh", onclick: () => on.refresh() }, "⟳ Refresh")),
+  h("div", { class: "iw-toolbar-find" }, filterBox, searchBox,
     scope.h("button", { class: "iw-button", "aria-label": "Search", onclick: () => on.search(searchBox.value.trim()) }, "Search"),
-    scope.h("button", { class: "iw-button", "aria-label": "Refresh", title: "Refresh", onclick: () => on.refresh() }, "⟳ Refresh"));
+    archivesLabel));
 
   function renderCrumbs(path) {
     clear(crumbBar);
     const parts = crumbs(path);
     parts.forEach((c, i) => {
       if (i) crumbBar.append(h("span", { class: "iw-crumb-sep", "aria-hidden": "true" }, "/"));
-      crumbBar.append(h("button", { class: "iw-crumb", "aria-label": `Go to ${c.name}`,
+      crumbBar.append(h("button", { class: "iw-crumb", "aria-label": `Go to ${c.name}`, title: c.path,
         "aria-current": i === parts.length - 1 ? "location" : undefined, "data-path": c.path }, c.name));
     });
     upButton.disabled = path === "/";
@@ -93,8 +102,9 @@ export function createToolbar(parentScope, { model, on }) {
       "data-action": action }, text)]));
   const selectionInfo = h("span", { class: "iw-selection", "aria-live": "polite" });
   const statusBox = h("div", { class: "iw-status", role: "status", "aria-live": "polite" });
-  const actions = h("div", { class: "iw-actions" }, ...buttons.values(), selectionInfo,
-    h("span", { class: "iw-spacer" }), statusBox);
+  // The buttons are one group: narrow, they scroll sideways on one line above the status.
+  const actions = h("div", { class: "iw-actions" }, h("div", { class: "iw-action-buttons" }, ...buttons.values()),
+    selectionInfo, h("span", { class: "iw-spacer" }), statusBox);
   scope.listen(actions, "click", (e) => {
     const button = e.target.closest("[data-action]");
     if (button && !button.disabled) on.action(button.dataset.action);
@@ -119,6 +129,8 @@ export function createToolbar(parentScope, { model, on }) {
     renderSelection,
     status(message) { statusBox.textContent = message; },
     focusFilter() { filterBox.focus(); },
+    /** Whether searches look inside archives (the "Look inside archives" toggle). */
+    insideArchives: () => archivesToggle.checked,
     resetFilter() {
       cancelFilter?.();
       filterBox.value = "";

@@ -38,3 +38,17 @@ export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;
 }
+
+/**
+ * A name cut in the middle when its box is too narrow ("60kvj50ce9…w53efr4"): the head
+ * shrinks with an ellipsis (CSS), the tail stays whole. The cut copy is aria-hidden and a
+ * visually hidden copy carries the full name, so it is read once, whole; `title` shows it.
+ * @param {[string, string]} parts  head and tail (format.js `splitMiddle`)
+ */
+export function middleEllipsis([head, tail], { className = "iw-mid", title } = {}) {
+  const full = head + tail;
+  return h("span", { class: className, title: title ?? full },
+    h("span", { class: "iw-mid-shown", "aria-hidden": "true" },
+      h("span", { class: "iw-mid-head" }, head), tail ? h("span", { class: "iw-mid-tail" }, tail) : null),
+    h("span", { class: "iw-sr" }, full));
+}

@@ -31,12 +31,52 @@ export function formatDate(iso) {
     `${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/**
+ * A cost a user reads at a glance: "$12.35", "$0.21", "< $0.01" below a cent, "$0.00" for
+ * nothing, "—" when unknown. Money is shown in cents or more, as a bill would; the exact
+ * value is in `exactCost` (the hover text). Other currencies use their own symbol or code.
+ */
 export function formatCost(value, currency = "USD") {
-  if (value === null || value === undefined) return "";
-  if (value === 0) return `0 ${currency}`;
-  // Small shares stay readable: two significant digits instead of "0.00".
-  const text = Math.abs(value) < 0.01 ? value.toPrecision(2) : value.toFixed(2);
-  return `${text} ${currency}`;
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "—";
+  const n = Number(value);
+  if (n !== 0 && Math.abs(n) < 0.01) return `< ${money(n < 0 ? -0.01 : 0.01, currency)}`;
+  return money(n, currency);
+}
+
+/** "0.0000017 USD per month": the exact value (two significant digits below a cent). */
+export function exactCost(value, currency = "USD") {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "cost unknown";
+  const n = Number(value);
+  const text = n !== 0 && Math.abs(n) < 0.01 ? plainDecimal(n) : n.toFixed(2);
+  return `${text} ${currency} per month`;
+}
+
+function money(n, currency) {
+  try {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: 2,
+      maximumFractionDigits: 2 }).format(n);
+  } catch {
+    return `${n.toFixed(2)} ${currency}`; // not an ISO 4217 code
+  }
+}
+
+/** Two significant digits without an exponent: 1.7e-7 -> "0.00000017". */
+function plainDecimal(n) {
+  const digits = Math.min(20, Math.max(0, 1 - Math.floor(Math.log10(Math.abs(n)))));
+  return n.toFixed(digits);
+}
+
+/**
+ * Where a long name is cut in the middle: [head, tail], the tail kept whole (the end of an
+ * ID, or a file's extension and a few characters before it); [name, ""] when short.
+ */
+export function splitMiddle(name, keep = 8) {
+  const text = String(name ?? "");
+  if (text.length <= keep * 2) return [text, ""];
+  const dot = text.lastIndexOf(".");
+  const ext = dot > 0 ? text.length - dot : 0;
+  const tail = Math.min(Math.max(keep, ext + 4), Math.floor(text.length / 2));
+  return [text.slice(0, text.length - tail), text.slice(text.length - tail)];
 }
 
 /** Breadcrumb parts of a storage path: [{name, path}], the root first. */

@@ -1,9 +1,11 @@
-// The preview of one ZIP member: text head/tail with "Load more", a CSV head as a table,
-// an image, or a hex dump; always what it cost over the network. Shared by the
-// ZipExplorer and (later) the StorageBrowser: both answer the same rpc calls,
+// The preview of one ZIP member, or of one stored file: text head/tail with "Load more", a
+// CSV head as a table, an image, or a hex dump; always what it cost over the network.
+// Shared by the ZipExplorer and the StorageBrowser: both answer the same rpc calls,
 //   preview({archive, member, mode, offset})   mode: auto | head | more | tail | earlier
 //   member_frame({archive, member})            the whole CSV into explorer.frames[...]
 //   download_member({archive, member, folder}) to a kernel-side folder
+// and the StorageBrowser also
+//   file_preview({path, mode, offset})         a stored file, by byte range (`showFile`)
 // Python writes the method's name and the "Show code" text; this only shows them.
 import { clear, h } from "./dom.js";
 import { createAlert } from "./alert.js";
@@ -11,10 +13,10 @@ import { exactBytes, formatBytes } from "./format.js";
 
 let previewCounter = 0;
 
-/** "fetched 12.3 KiB of this 4.10 GiB archive". */
-export function fetchedNote(fetched, archiveSize) {
-  const of = archiveSize === null || archiveSize === undefined ? "the archive"
-    : `this ${formatBytes(archiveSize)} archive`;
+/** "fetched 12.3 KiB of this 4.10 GiB archive" (or "… file", for a stored file). */
+export function fetchedNote(fetched, archiveSize, noun = "archive") {
+  const of = archiveSize === null || archiveSize === undefined ? `the ${noun}`
+    : `this ${formatBytes(archiveSize)} ${noun}`;
   return `fetched ${formatBytes(fetched || 0)} of ${of}`;
 }
 
@@ -22,6 +24,11 @@ export function fetchedNote(fetched, archiveSize) {
 export function memberSummary(info) {
   if (info.method === "stored") return `${formatBytes(info.size)} (stored, not compressed)`;
   return `${formatBytes(info.size)}, ${formatBytes(info.compressed_size)} compressed (${info.method})`;
+}
+
+/** "118 KiB stored file, read by byte range", from a file preview's reply. */
+export function fileSummary(info) {
+  return `${formatBytes(info.size)} stored file, read by byte range`;
 }
 
 /** "bytes 0 – 65,536 of 285,065" for the text currently shown. */
@@ -133,10 +140,11 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
 
   function addFetched(n) {
     state.fetched += n || 0;
-    fetched.textContent = fetchedNote(state.fetched, state.archiveSize);
+    const noun = state.file ? "file" : "archive";
+    fetched.textContent = fetchedNote(state.fetched, state.archiveSize, noun);
     fetched.dataset.bytes = String(state.fetched);
-    fetched.title = `${exactBytes(state.fetched)} of the archive read for this preview ` +
-      `(the member is ${exactBytes(state.info?.compressed_size)} compressed)`;
+    fetched.title = `${exactBytes(state.fetched)} of the ${noun} read for this preview` +
+      (state.file ? "" : ` (the member is ${exactBytes(state.info?.compressed_size)} compressed)`);
   }
 
   function button(label, action, attrs = {}) {
@@ -150,7 +158,7 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     clearBody();
     const range = h("div", { class: "iw-preview-range" }, rangeNote(state.start, state.end, reply.size));
     const pre = h("pre", { class: "iw-preview-text", tabindex: "0",
-      "aria-label": `Text of ${shortName(reply.member)}` }, state.text);
+      "aria-label": `Text of ${shortName(state.name)}` }, state.text);
     body.append(range, pre);
     clear(actions);
     if (!state.atStart) {
@@ -182,10 +190,11 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     const table = h("table", { class: "iw-preview-table" }, caption, h("thead", {}, headRow),
       h("tbody", {}, rows));
     body.append(h("div", { class: "iw-preview-table-wrap", tabindex: "0",
-      "aria-label": `Table preview of ${shortName(reply.member)}` }, table));
+      "aria-label": `Table preview of ${shortName(state.name)}` }, table));
     clear(actions);
-    actions.append(button("Open as DataFrame", "frame"),
-      button("Show as text", "more", { "data-offset": 0 }), codeButton);
+    // A whole file as a DataFrame is the members' only: a stored file's CSV can be any size.
+    if (!state.file) actions.append(button("Open as DataFrame", "frame"));
+    actions.append(button("Show as text", "more", { "data-offset": 0 }), codeButton);
   }
 
   function renderImage(reply) {
@@ -194,10 +203,10 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     actions.append(codeButton);
     if (!reply.data_url) return;
     const size = h("div", { class: "iw-preview-range" }, "");
-    const img = h("img", { class: "iw-preview-image", alt: `Image ${shortName(reply.member)}`,
+    const img = h("img", { class: "iw-preview-image", alt: `Image ${shortName(state.name)}`,
       src: reply.data_url });
     bodyScope.listen(img, "load", () => { size.textContent = `${img.naturalWidth} × ${img.naturalHeight} px`; });
-    bodyScope.listen(img, "error", () => showError(`${reply.member} could not be displayed as an image.`));
+    bodyScope.listen(img, "error", () => showError(`${state.name} could not be displayed as an image.`));
     body.append(size, h("div", { class: "iw-preview-image-wrap" }, img));
   }
 
@@ -211,12 +220,14 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
   }
 
   function render(reply) {
-    state.archiveSize = reply.archive_size;
+    state.archiveSize = state.file ? reply.size : reply.archive_size;
     state.info = reply;
-    title.textContent = shortName(reply.member);
-    title.title = reply.member;
-    meta.textContent = memberSummary(reply);
-    meta.title = `${exactBytes(reply.size)}, ${exactBytes(reply.compressed_size)} compressed`;
+    state.name = reply.member ?? reply.file;
+    title.textContent = shortName(state.name);
+    title.title = state.name;
+    meta.textContent = state.file ? fileSummary(reply) : memberSummary(reply);
+    meta.title = state.file ? exactBytes(reply.size)
+      : `${exactBytes(reply.size)}, ${exactBytes(reply.compressed_size)} compressed`;
     note.hidden = !reply.note;
     note.textContent = reply.note || "";
     el.dataset.kind = reply.kind;
@@ -237,7 +248,8 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     showError("");
     setBusy(true);
     try {
-      const reply = await rpc.call("preview", { archive: state.archive, member: state.member, mode, offset });
+      const reply = await (state.file ? rpc.call("file_preview", { path: state.file, mode, offset })
+        : rpc.call("preview", { archive: state.archive, member: state.member, mode, offset }));
       if (mine !== seq) return;
       render(reply);
     } catch (error) {
@@ -291,13 +303,24 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
 
   /** Preview `member` of `archive` (its default view: a log's tail, anything else's head). */
   function show(archive, member) {
+    return start({ archive, member, file: null, name: member });
+  }
+
+  /** Preview the stored file at `path` (not in an archive), by byte range. */
+  function showFile(path) {
+    return start({ archive: null, member: null, file: path, name: path });
+  }
+
+  function start(target) {
     seq += 1;
-    state = { archive, member, fetched: 0, archiveSize: null, text: "", start: 0, end: 0,
+    state = { ...target, fetched: 0, archiveSize: null, text: "", start: 0, end: 0,
       eof: true, atStart: true, textMode: "head", code: "", info: null };
+    el.setAttribute("aria-label", target.file ? "File preview" : "Member preview");
+    saveRow.hidden = !!target.file; // a stored file downloads with the browser's own buttons
     placeholder.hidden = true;
     head.hidden = false;
     controls.hidden = false;
-    title.textContent = shortName(member);
+    title.textContent = shortName(target.name);
     meta.textContent = "";
     fetched.textContent = "Loading…";
     delete fetched.dataset.bytes;
@@ -324,6 +347,6 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     if (folder && document.activeElement !== folderInput) folderInput.value = folder;
   }
 
-  return { el, show, reset, setDownloadFolder, current: () => (state ? state.member : null),
+  return { el, show, showFile, reset, setDownloadFolder, current: () => (state ? state.member : null),
     dispose: () => scope.dispose() };
 }

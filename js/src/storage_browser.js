@@ -1,16 +1,17 @@
 // StorageBrowser view: the components put together. Each one (toolbar, tree, table,
 // preview, transfers, dialogs) owns its elements and listeners in a child of the view's
 // scope; the teardown anywidget calls disposes the lot.
-import { h } from "./dom.js";
+import { h, middleEllipsis } from "./dom.js";
 import { icon } from "./icons.js";
 import { Scope } from "./lifecycle.js";
 import { createRpc } from "./rpc.js";
 import { createAlert } from "./alert.js";
 import { createTree } from "./tree.js";
-import { parentPath } from "./format.js";
+import { crumbs, parentPath, splitMiddle } from "./format.js";
 import { createToolbar } from "./browser_toolbar.js";
 import { createBrowserTable } from "./browser_table.js";
 import { createBrowserPreview } from "./browser_preview.js";
+import { createSearchBar } from "./search_results.js";
 import { createTransfersPanel } from "./transfers_panel.js";
 import { createBrowserUploads } from "./browser_uploads.js";
 import { createDialogs } from "./dialogs.js";
@@ -30,7 +31,7 @@ function folderTree(scope, { rpc, onOpen, onError }) {
       const reply = await rpc.call("children", { path: node.path });
       return { nodes: reply.nodes, note: reply.truncated ? "… more in the table" : undefined };
     },
-    renderRow: (node) => [h("span", { class: "iw-tree-label", title: node.path }, icon(node.kind), node.name)],
+    renderRow: (node) => [icon(node.kind), middleEllipsis(splitMiddle(node.name), { className: "iw-tree-label", title: node.path })],
     onOpen: (node) => onOpen(node.path),
     onError,
   });
@@ -61,6 +62,7 @@ function render({ model, el }) {
     rpc, model, status, error: showError,
     onSelection: () => renderSelection(),
     onArchive: () => renderSelection(),
+    onSearch: (found) => (found ? searchBar.update({ ...found, matches: found.rows.length }) : searchBar.hide()),
     onActivate: (row) => activate(row),
     onKey: (e) => {
       if (e.key === "Backspace") { e.preventDefault(); goUp(); }
@@ -73,8 +75,11 @@ function render({ model, el }) {
     },
   });
   const tree = folderTree(scope, { rpc, onOpen: (path) => navigate(path), onError: (e) => showError(e.message) });
-  const refreshTree = () => tree.load().then(() => tree.expand("/"));
+  // The tree follows the table: the folder or archive on show is revealed and highlighted.
+  const followTree = (path) => tree.follow(["/", ...crumbs(path).slice(1, -1).map((c) => c.path)], path);
+  const refreshTree = () => tree.load().then(() => followTree(model.get("path")));
   const preview = createBrowserPreview(scope, { rpc, model });
+  const searchBar = createSearchBar(scope, { onStop: () => table.stopSearch(), onClose: () => startSearch("") });
 
   const uploads = createBrowserUploads({ rpc });
   const transfers = createTransfersPanel(scope, {
@@ -92,7 +97,7 @@ function render({ model, el }) {
   const dialogHost = h("div", { class: "iw-dialog-host" });
   const dialogs = createDialogs(scope, dialogHost, { onClose: () => table.focus() });
   const root = h("div", { class: "iw-browser", style: { height: `${model.get("height")}px` } },
-    toolbar.header, toolbar.toolbar, toolbar.actions, alert.el,
+    toolbar.header, toolbar.toolbar, toolbar.actions, alert.el, searchBar.el,
     h("div", { class: "iw-main" }, h("div", { class: "iw-tree-pane" }, tree.el),
       h("div", { class: "iw-table-holder" }, table.el), preview.el),
     transfers.el, dialogHost);
@@ -139,6 +144,10 @@ function render({ model, el }) {
     const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
     if (e.key === "/" && !typing) { e.preventDefault(); toolbar.focusFilter(); }
     if (e.key === "Escape" && dialogs.isOpen) dialogs.close();
+    // Keys typed in the widget are the widget's: JupyterLab's command-mode shortcuts ("A"
+    // adds a cell, "D D" deletes one) must not act on the notebook. Ctrl/Cmd/Alt ones
+    // (save, undo) still reach it.
+    if (!e.ctrlKey && !e.metaKey && !e.altKey) e.stopPropagation();
   });
 
   // -- behaviour --------------------------------------------------------------------------------
@@ -148,7 +157,11 @@ function render({ model, el }) {
     toolbar.renderSelection({ count: selected.length, storedFile: kind === "file" || kind === "zip",
       canUpload: canUpload() });
     const archive = table.archive;
-    preview.show(archive, kind === "member" && archive ? selected[0].slice(archive.length + 1) : null);
+    const row = selected.length === 1 ? table.row(selected[0]) : undefined;
+    if (kind === "file") preview.showFile(row.path);
+    // A member found by a search says which archive holds it; a listed one is in table.archive.
+    else if (kind === "member" && row.archive) preview.show(row.archive, row.member);
+    else preview.show(archive, kind === "member" && archive ? selected[0].slice(archive.length + 1) : null);
   }
 
   function reload() {
@@ -159,14 +172,21 @@ function render({ model, el }) {
   }
 
   function navigate(path) {
+    const focusWasHere = root.contains(document.activeElement);
     if (table.searching) table.cancelSearch();
-    if (path === model.get("path")) { reload(); return; }
-    toolbar.resetFilter();
-    table.setFilter("");
-    table.select({ selected: [], anchor: null });
-    save("path", path);
-    reload();
-    tree.setSelected(path);
+    if (path === model.get("path")) reload();
+    else {
+      toolbar.resetFilter();
+      table.setFilter("");
+      table.select({ selected: [], anchor: null });
+      save("path", path);
+      reload();
+      followTree(path);
+    }
+    // The focus stays in the widget: on the first row when its control went away with the
+    // old view (a row, a breadcrumb, the Up button disabled at the top); the tree keeps it.
+    const now = document.activeElement;
+    if (focusWasHere && !tree.el.contains(now) && (!root.contains(now) || now.disabled)) table.focus();
   }
 
   function goUp() {
@@ -194,15 +214,18 @@ function render({ model, el }) {
   }
 
   function startSearch(query) {
-    if (!query) reload();
-    else table.search(query, model.get("path"));
+    if (!query) {
+      table.cancelSearch(); // back to the folder: a search still running stops
+      reload();
+    }
+    else table.search(query, model.get("path"), toolbar.insideArchives());
   }
 
   // -- model events -----------------------------------------------------------------------------
   scope.onModel(model, "change:path", () => {
     if (table.searching) return;
     reload();
-    tree.setSelected(model.get("path"));
+    followTree(model.get("path"));
   });
   scope.onModel(model, "change:version", reload);
   scope.onModel(model, "change:selected", () => table.syncSelection(model.get("selected") || []));
@@ -215,7 +238,6 @@ function render({ model, el }) {
   toolbar.renderHeader();
   renderTransfers();
   reload();
-  tree.setSelected(model.get("path"));
   refreshTree();
 
   return () => scope.dispose();

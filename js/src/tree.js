@@ -11,7 +11,9 @@ import { clear, h } from "./dom.js";
  * @property {string} className    class of the tree ("iw-tree")
  * @property {string} rowClass     class of each item's row ("iw-tree-row")
  * @property {string} toggleClass  class of the expand mark
- * @property {"button"|"caret"} toggle  a real button ("Expand x") or an aria-hidden caret
+ * @property {"button"|"caret"} toggle  a mark a click toggles ("button") or one that only shows
+ *   the state ("caret"); both are hidden from assistive tech, which has aria-expanded and the
+ *   arrow keys, so an item's name is read once
  * @property {string} mutedClass   class of the "Loading…" and "(empty)" notes
  * @property {string} [errorClass] class of a failed load's note (default: mutedClass)
  * @property {string} emptyText    note of a branch without children
@@ -23,7 +25,7 @@ import { clear, h } from "./dom.js";
  * @property {(node: TreeNode) => void} onOpen  a leaf (or, with "open", a branch) chosen
  * @property {(node: TreeNode) => boolean} [selectable]  items carrying aria-selected
  * @property {(level: number) => string} indent  a row's left padding
- * @property {(node: TreeNode) => string|undefined} [itemLabel]
+ * @property {(node: TreeNode) => string|undefined} [itemLabel]  an item's name (default: its name)
  * @property {(node: TreeNode) => string|undefined} [rowTitle]
  * @property {(error: Error) => void} [onError]
  */
@@ -50,14 +52,13 @@ export function createTree(parentScope, options) {
       "aria-expanded": branch ? "false" : undefined,
       "aria-level": level,
       "aria-selected": o.selectable(node) ? String(node.path === selectedPath) : undefined,
-      "aria-label": o.itemLabel?.(node),
+      "aria-label": o.itemLabel?.(node) ?? node.name,
       "data-path": node.path,
       "data-kind": node.kind,
       tabindex: "-1",
     });
-    const mark = o.toggle === "button"
-      ? h("button", { class: o.toggleClass, "aria-label": `Expand ${node.name}`, tabindex: "-1", "data-toggle": "" }, "▸")
-      : h("span", { class: o.toggleClass, "aria-hidden": "true" }, branch ? "▸" : "");
+    const mark = h("span", { class: o.toggleClass, "aria-hidden": "true",
+      "data-toggle": o.toggle === "button" && branch ? "" : undefined }, branch ? "▸" : "");
     item.append(h("div", { class: o.rowClass, title: o.rowTitle?.(node), style: { paddingLeft: o.indent(level) } },
       mark, ...o.renderRow(node, item)));
     known.set(item, { node, level });
@@ -81,25 +82,30 @@ export function createTree(parentScope, options) {
   const isOpen = (item) => item.getAttribute("aria-expanded") === "true";
   const markOf = (item) => item.querySelector(`:scope > .${o.rowClass} > .${o.toggleClass}`);
 
+  const filling = new WeakMap(); // item -> its children's load, while and after it runs
+
   async function expand(item) {
     const entry = known.get(item);
-    if (!entry || isOpen(item) || !item.hasAttribute("aria-expanded")) return;
+    if (!entry || !item.hasAttribute("aria-expanded")) return;
+    if (isOpen(item)) {
+      await filling.get(item);
+      return;
+    }
     item.setAttribute("aria-expanded", "true");
-    const mark = markOf(item);
-    mark.textContent = "▾";
-    if (o.toggle === "button") mark.setAttribute("aria-label", `Collapse ${entry.node.name}`);
+    markOf(item).textContent = "▾";
     const group = h("ul", { role: "group" });
     item.append(group);
-    await fill(group, entry.node, entry.level + 1);
+    const done = fill(group, entry.node, entry.level + 1);
+    filling.set(item, done);
+    await done;
   }
 
   function collapse(item) {
-    const entry = known.get(item);
     item.setAttribute("aria-expanded", "false");
-    const mark = markOf(item);
-    mark.textContent = "▸";
-    if (o.toggle === "button") mark.setAttribute("aria-label", `Expand ${entry.node.name}`);
-    item.querySelector(":scope > ul")?.remove();
+    markOf(item).textContent = "▸";
+    const group = item.querySelector(":scope > ul");
+    if (group?.querySelector("[tabindex='0']")) item.tabIndex = 0; // the tab stop leaves with it
+    group?.remove();
   }
 
   function toggle(item) {
@@ -161,15 +167,32 @@ export function createTree(parentScope, options) {
     if (target) focusItem(target);
   });
 
-  /** Mark the item at `path` (and only it) selected. */
+  /** Mark the item at `path` (and only it) selected; it becomes the tree's tab stop. */
   function setSelected(path) {
     selectedPath = path;
+    let chosen = null;
     for (const item of el.querySelectorAll("[role=treeitem][aria-selected]")) {
       item.setAttribute("aria-selected", item.dataset.path === path ? "true" : "false");
+      if (item.dataset.path === path) chosen = item;
     }
+    if (chosen && !el.contains(document.activeElement)) {
+      for (const other of el.querySelectorAll("[role=treeitem][tabindex='0']")) other.tabIndex = -1;
+      chosen.tabIndex = 0;
+    }
+    return chosen;
   }
 
   const find = (path) => items().find((i) => i.dataset.path === path) || null;
+
+  /** Expand `ancestors` in order and return the item at `path` (or null). */
+  async function reveal(ancestors, path) {
+    for (const a of ancestors) {
+      const item = find(a);
+      if (!item) return null;
+      await expand(item);
+    }
+    return find(path);
+  }
 
   return {
     el,
@@ -196,14 +219,16 @@ export function createTree(parentScope, options) {
         level = [...(level[0].querySelector(":scope > ul")?.children || [])].filter((i) => known.has(i));
       }
     },
-    /** Expand `ancestors` in order and return the item at `path` (or null). */
-    async reveal(ancestors, path) {
-      for (const a of ancestors) {
-        const item = find(a);
-        if (!item) return null;
-        await expand(item);
-      }
-      return find(path);
+    reveal,
+    /**
+     * Follow the view elsewhere (the table opened a folder or an archive): expand
+     * `ancestors`, select the item at `path` and scroll it into view, focus untouched.
+     */
+    async follow(ancestors, path) {
+      selectedPath = path;
+      await reveal(ancestors, path);
+      if (selectedPath !== path) return; // the view moved on meanwhile
+      setSelected(path)?.querySelector(`:scope > .${o.rowClass}`)?.scrollIntoView?.({ block: "nearest" });
     },
     setSelected,
     dispose: () => scope.dispose(),

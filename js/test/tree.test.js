@@ -57,20 +57,39 @@ test("keys follow the ARIA tree pattern; a toggle tree opens branches with Enter
   scope.dispose();
 });
 
-test("an open tree opens branches on click and toggles them with its button", async () => {
+test("an open tree opens branches on click, toggles them with its mark, names each item once", async () => {
   const opened = [];
   const { scope, tree } = setUp("open", opened);
   await tree.load();
   const a = item(tree, "a");
+  assert.equal(a.getAttribute("aria-label"), "a"); // not "Expand a a"
+  assert.equal(a.querySelector("button"), null);
   a.querySelector(".t-row").click();
   assert.deepEqual(opened, ["a"]);
   assert.equal(a.getAttribute("aria-selected"), "true");
-  const toggle = a.querySelector("[data-toggle]");
-  assert.equal(toggle.getAttribute("aria-label"), "Expand a");
-  toggle.click();
+  const mark = a.querySelector("[data-toggle]");
+  assert.equal(mark.getAttribute("aria-hidden"), "true");
+  mark.click();
   await settle(5);
-  assert.equal(toggle.getAttribute("aria-label"), "Collapse a");
-  assert.deepEqual(opened, ["a"]); // the toggle did not open it
+  assert.equal(a.getAttribute("aria-expanded"), "true");
+  assert.deepEqual(opened, ["a"]); // the mark did not open it
   assert.ok(await tree.reveal(["a", "a/c"], "a/c"));
+  scope.dispose();
+});
+
+test("the tree follows the view: ancestors open, the item selected and made the tab stop", async () => {
+  const opened = [];
+  const { scope, tree } = setUp("open", opened);
+  await tree.load();
+  await tree.follow(["a"], "a/c");
+  const c = item(tree, "a/c");
+  assert.equal(c.getAttribute("aria-selected"), "true");
+  assert.equal(c.tabIndex, 0);
+  assert.equal(tree.el.querySelectorAll("[tabindex='0']").length, 1);
+  assert.deepEqual(opened, []); // following opens nothing in the view
+  // Collapsing the branch that holds the tab stop hands it to the branch.
+  key(item(tree, "a"), "ArrowLeft");
+  assert.equal(item(tree, "a").getAttribute("aria-expanded"), "false");
+  assert.equal(item(tree, "a").tabIndex, 0);
   scope.dispose();
 });

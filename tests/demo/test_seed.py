@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from inductiva_widgets.demo import USER_FOLDER, seed_demo
+from inductiva_widgets.demo.sweep import SWEEP_HEIGHTS
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 SMALL_MB = 2
@@ -80,11 +81,12 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-def test_creates_six_tasks_and_the_user_folder(seeded: tuple[Path, list[str]]) -> None:
+def test_creates_the_tasks_the_sweep_and_the_user_folder(seeded: tuple[Path, list[str]]
+                                                         ) -> None:
     root, created = seeded
     ids = task_ids(created)
     assert created[-1] == USER_FOLDER
-    assert 5 <= len(ids) <= 8
+    assert len(ids) == 6 + len(SWEEP_HEIGHTS)  # one task per simulator, then the sweep
     assert all(TASK_ID.match(t) for t in ids)
     assert len(set(ids)) == len(ids)
     assert sorted(p.name for p in root.iterdir()) == sorted(created)
@@ -138,6 +140,31 @@ def test_csv_time_series(seeded: tuple[Path, list[str]]) -> None:
         assert 2000 <= len(body) <= 10000
         assert all(len(r) == len(header) for r in body)
         assert all(map(float, body[len(body) // 2]))  # parses as numbers
+
+
+def test_the_sweep_differs_only_by_wave_height(seeded: tuple[Path, list[str]]) -> None:
+    root, created = seeded
+    sweep = task_ids(created)[-len(SWEEP_HEIGHTS):]
+    heights, amplitudes, decks = [], [], set()
+    for t in sweep:
+        with zipfile.ZipFile(root / t / "input.zip") as zf:
+            deck = zf.read("sim_dir/INPUT").decode()
+        found = re.search(r"BOUNDCOND .* REGULAR (\S+) (\S+)", deck)
+        heights.append(float(found[1]))
+        decks.add(deck.replace(found[0], ""))
+        with zipfile.ZipFile(root / t / "output.zip") as zf:
+            rows = list(csv.DictReader(io.StringIO(
+                zf.read("artifacts/results/gauges.csv").decode())))
+            assert "SWASH: Finished computation" in zf.read("artifacts/stdout.txt").decode()
+        late = [float(r["eta_x20"]) for r in rows if float(r["time_s"]) > 100]
+        amplitudes.append(max(late) - min(late))
+    assert heights == list(SWEEP_HEIGHTS)
+    assert len(decks) == 1  # the same deck but for the swept height
+    assert amplitudes == sorted(amplitudes) and amplitudes[-1] > 2.5 * amplitudes[0]
+    # Submitted together, before the other demo tasks: the newest task is not one of them.
+    times = {t: (root / t / "output.zip").stat().st_mtime for t in task_ids(created)}
+    assert max(times, key=times.get) not in sweep
+    assert max(times[t] for t in sweep) - min(times[t] for t in sweep) < 6 * 3600
 
 
 def test_logs_and_one_failure(seeded: tuple[Path, list[str]]) -> None:

@@ -26,7 +26,7 @@ def test_every_notebook_is_tested_and_stripped():
 
 
 CASES = ["01_tour.ipynb", "02_transfers.ipynb", "03_simulation_outputs.ipynb",
-         "04_export_to_s3.ipynb", "05_sidebar.ipynb"]
+         "04_export_to_s3.ipynb", "05_sidebar.ipynb", "06_parameter_sweep.ipynb"]
 
 
 @pytest.fixture
@@ -70,6 +70,8 @@ def test_notebook_runs(name, demo_env, tmp_path):
         assert "application/vnd.jupyter.widget-view+json" in str(nb.cells)
         assert "Content uploaded successfully." in text
         assert "Successfully downloaded" in text
+    if name == "06_parameter_sweep.ipynb":
+        assert "image/png" in str(nb.cells[9].outputs) and "SWASH: Finished" in text
     if name == "03_simulation_outputs.ipynb":
         assert "image/png" in str(nb.cells[-3].outputs)
 
