@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpcore  # noqa: F401  (httpx imports it on the first request: ~18 ms of that call)
 import httpx
 
 from ._exceptions import ConnectionFailed, ServerError, error_from_response

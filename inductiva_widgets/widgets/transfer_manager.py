@@ -116,6 +116,10 @@ class TransferManager:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="transfers")
         self._transfers: dict[str, Transfer] = {}
         self._lock = threading.Lock()
+        # One snapshot-and-send at a time, so the last state sent is the newest: a browser's
+        # progress report and its "finished" arrive on two threads, and a stale "running"
+        # sent after "done" left the view showing a finished upload as running.
+        self._publishing = threading.RLock()
         self._last_publish: dict[str, float] = {}
 
     @property
@@ -130,7 +134,8 @@ class TransferManager:
             raise KeyError(f"no transfer {transfer_id!r}") from None
 
     def publish(self) -> None:
-        self._on_change([t.snapshot() for t in self.transfers])
+        with self._publishing:
+            self._on_change([t.snapshot() for t in self.transfers])
 
     def download(self, remote_path: str, local_dir: str, decompress: bool = True) -> Transfer:
         return self._submit(Transfer(uuid.uuid4().hex[:12], "download", remote_path,
@@ -154,28 +159,30 @@ class TransferManager:
     def report(self, transfer_id: str, bytes_done: int) -> None:
         """Progress of a browser's upload (late or out-of-order reports are ignored)."""
         transfer = self.get(transfer_id)
-        if transfer.state != "running" or bytes_done < transfer.bytes_done:
-            return
-        transfer.bytes_done = int(bytes_done)
-        now = time.monotonic()
-        transfer._sample(now, transfer.bytes_done)
-        if now - self._last_publish.get(transfer.id, 0.0) >= PUBLISH_INTERVAL_S:
-            self._last_publish[transfer.id] = now
-            self.publish()
+        with self._publishing:
+            if transfer.state != "running" or bytes_done < transfer.bytes_done:
+                return
+            transfer.bytes_done = int(bytes_done)
+            now = time.monotonic()
+            transfer._sample(now, transfer.bytes_done)
+            if now - self._last_publish.get(transfer.id, 0.0) >= PUBLISH_INTERVAL_S:
+                self._last_publish[transfer.id] = now
+                self.publish()
 
     def finish(self, transfer_id: str, state: str, error: str | None = None) -> None:
         """A browser's upload ended: "done", "failed" or "cancelled"."""
         if state not in ("done", "failed", "cancelled"):
             raise ValueError(f"a transfer cannot finish as {state!r}")
         transfer = self.get(transfer_id)
-        if transfer.state not in ("running", "cancelled"):
-            return
-        transfer.state, transfer.error = state, error
-        if state == "done":
-            transfer.bytes_done = transfer.bytes_total or transfer.bytes_done
-            transfer.files_done = 1
-        transfer.finished = time.monotonic()
-        self.publish()
+        with self._publishing:
+            if transfer.state not in ("running", "cancelled"):
+                return
+            transfer.state, transfer.error = state, error
+            if state == "done":
+                transfer.bytes_done = transfer.bytes_total or transfer.bytes_done
+                transfer.files_done = 1
+            transfer.finished = time.monotonic()
+            self.publish()
 
     def _submit(self, transfer: Transfer) -> Transfer:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 
 import httpx
@@ -247,3 +248,32 @@ def test_browser_uploads_are_transfers_with_rate_and_eta_from_python(demo):
     assert browser.version == version + 1  # a finished upload refreshes the listing
     ok(browser.call("clear_transfers"))
     assert browser.transfers == []
+
+
+def test_a_late_progress_report_never_overwrites_finished(tmp_path):
+    """A browser's last progress report and its "finished" come on two threads: whatever
+    their order, the state sent last is the newest ("done", not a stale "running")."""
+    from inductiva_widgets.widgets.transfer_manager import TransferManager
+
+    sent: list[list[dict]] = []
+    in_send = threading.Event()
+    release = threading.Event()
+
+    def on_change(snapshots):
+        if snapshots and snapshots[0]["state"] == "running" and snapshots[0]["bytes_done"]:
+            in_send.set()
+            release.wait(5)  # a slow comm send of the progress snapshot
+        sent.append(snapshots)
+
+    manager = TransferManager(lambda: None, on_change)
+    transfer = manager.track_browser_upload("a.txt", "folder", 13)
+    reporter = threading.Thread(target=manager.report, args=(transfer.id, 13))
+    reporter.start()
+    assert in_send.wait(5)
+    finisher = threading.Thread(target=manager.finish, args=(transfer.id, "done"))
+    finisher.start()
+    finisher.join(0.2)  # it must wait for the send in progress, not overtake it
+    release.set()
+    reporter.join(5)
+    finisher.join(5)
+    assert sent[-1][0]["state"] == "done"
