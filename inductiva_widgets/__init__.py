@@ -22,4 +22,4 @@ def __getattr__(name: str) -> Any:
         return getattr(widgets, name)
     raise AttributeError(f"module 'inductiva_widgets' has no attribute {name!r}")
 
-__all__ += ["ZipExplorer"]
+__all__ += ["GatherView", "ZipExplorer"]

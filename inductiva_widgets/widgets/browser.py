@@ -14,8 +14,10 @@ from ..storage import StorageClient, implied_prefix, method_name
 from ..storage.paths import archive_part, normalize
 from ..storage.tasks import cost_share, is_task_listing
 from . import code_snippets
-from ._rpc import RpcWidget, bundle, rpc
+from ._rpc import bundle, rpc
 from .file_previews import preview_file
+from .gather_entry import GatherHost
+from .gather_view import GatherView
 from .previews import MemberPreviews, python_name
 from .searches import Searches
 from .transfer_calls import TransferActions
@@ -52,7 +54,7 @@ def _row(path: str, entry: dict[str, Any], kind: str) -> dict[str, Any]:
     }
 
 
-class StorageBrowser(RpcWidget):
+class StorageBrowser(GatherHost):
     """Browse the storage: a folder tree, a sortable paged table, search and actions.
 
     Args:
@@ -65,6 +67,7 @@ class StorageBrowser(RpcWidget):
 
     _esm = bundle("storage_browser.js")
     _css = bundle("styles.css")
+    default_python_name = "browser"
 
     path = traitlets.Unicode("/", help="folder (or archive folder) shown").tag(sync=True)
     region = traitlets.Unicode(
@@ -155,6 +158,12 @@ class StorageBrowser(RpcWidget):
             return members_dataframe(*inside, client=self.client, region=self._region())
         return storage_dataframe(self.path, client=self.client, region=self._region(),
                                  folder_sizes=self.folder_sizes)
+
+    def gather(self, member_path: str) -> GatherView:
+        """Gather `member_path` (a member of a task's archive) from every task beside it:
+        the task folder becomes `*` (see `task_pattern`); the view shows it in a panel."""
+        region = "" if self.region == "all" else self.region
+        return self._show_gather(member_path, region, self.height)
 
     @property
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -448,6 +457,11 @@ class StorageBrowser(RpcWidget):
                 offset: int = 0) -> dict[str, Any]:
         """A preview of `member` of `archive` (see `previews.preview_member`)."""
         return self._previews.preview(archive, member, mode, offset)
+
+    @rpc
+    def open_gather(self, path: str) -> dict[str, Any]:
+        """ "Gather from all tasks" for the member at `path` (see `gather`)."""
+        return {"pattern": self.gather(path).pattern}
 
     @rpc
     def file_preview(self, path: str, mode: str = "auto", offset: int = 0) -> dict[str, Any]:

@@ -8,7 +8,7 @@ text member. Python holds the `GatherResult`; only pages and downsampled series 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import traitlets
@@ -118,6 +118,9 @@ class GatherView(RpcWidget):
         self._lock = threading.Lock()
         self._cancel: CancelToken | None = None
         self._result: GatherResult | None = None
+        # Set by a widget that shows this view in a panel of its own: where the view is
+        # reachable from the notebook ("browser.gather_view"), for the "Open as DataFrame" hint.
+        self.reached_as: Callable[[], str] | None = None
         self.code = gather_code(self._sources, member,
                                 {**({"region": region} if region else {}), **options})
 
@@ -256,7 +259,9 @@ class GatherView(RpcWidget):
         frame = self._require().frame
         if frame is None:
             raise InvalidArgumentError("this gather holds texts, not a table")
-        name = python_name(self, self.default_python_name)
+        name = python_name(self, "")
+        if not name:
+            name = self.reached_as() if self.reached_as else self.default_python_name
         return {"python": f"{name}.frame", "shape": list(frame.shape)}
 
     def _require(self) -> GatherResult:

@@ -24,7 +24,9 @@ from ..storage import (
     method_name,
 )
 from ..storage.paths import normalize
-from ._rpc import RpcWidget, bundle, rpc
+from ._rpc import bundle, rpc
+from .gather_entry import GatherHost
+from .gather_view import GatherView
 from .previews import MemberPreviews, python_name
 
 if TYPE_CHECKING:
@@ -40,7 +42,7 @@ def _member_json(info: ZipFileInfo) -> dict[str, Any]:
             "created": info.creation_time.isoformat() if info.creation_time else None}
 
 
-class ZipExplorer(RpcWidget):
+class ZipExplorer(GatherHost):
     """Explore one remote ZIP archive: a tree of its members and a preview of the selected one.
 
     Previews are read by HTTP Range from the archive (text head or tail, CSV as a table,
@@ -205,7 +207,18 @@ class ZipExplorer(RpcWidget):
         """A whole CSV/TSV member as a DataFrame, also kept in `frames[name]`."""
         return self._previews.dataframe(self.path, member, ByteMeter())[1]
 
+    def gather(self, member: str) -> GatherView:
+        """Gather `member` of this task archive from every task beside it (the task folder
+        becomes `*`, see `task_pattern`); the view shows it in a panel."""
+        return self._show_gather(f"{self.path}/{self.resolve(member)}", self.region,
+                                 self.height)
+
     # -- calls from the view --------------------------------------------------------------------
+
+    @rpc
+    def open_gather(self, member: str) -> dict[str, Any]:
+        """ "Gather from all tasks" for `member` (see `gather`)."""
+        return {"pattern": self.gather(member).pattern}
 
     @rpc
     def member_list(self, folder: str | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ export function createBrowserPreview(parentScope, { rpc, model }) {
     rpc,
     downloadFolder: model.get("download_folder"),
     onDownloadFolder: (folder) => { model.set("download_folder", folder); model.save_changes(); },
+    onGather: (archive, member) => rpc.call("open_gather", { path: `${archive}/${member}` }),
   });
   const el = h("aside", { class: "iw-preview-pane", "aria-label": "Member preview pane", hidden: true }, preview.el);
   let shown = null;

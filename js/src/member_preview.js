@@ -6,10 +6,12 @@
 //   download_member({archive, member, folder}) to a kernel-side folder
 // and the StorageBrowser also
 //   file_preview({path, mode, offset})         a stored file, by byte range (`showFile`)
+// A member of a task archive also offers "Gather from all tasks" (`onGather`).
 // Python writes the method's name and the "Show code" text; this only shows them.
 import { clear, h } from "./dom.js";
 import { createAlert } from "./alert.js";
 import { exactBytes, formatBytes } from "./format.js";
+import { isTaskArchive } from "./gather_panel.js";
 
 let previewCounter = 0;
 
@@ -58,10 +60,11 @@ function shortName(name) {
 /**
  * @param {import("./lifecycle.js").Scope} parentScope
  * @param {{rpc: object, downloadFolder?: string, onDownloadFolder?: (folder: string) => void,
- *   onFrame?: (reply: object) => void}} options
+ *   onFrame?: (reply: object) => void,
+ *   onGather?: (archive: string, member: string) => Promise<unknown>}} options
  */
 export function createMemberPreview(parentScope, { rpc, downloadFolder = "./downloads",
-  onDownloadFolder = null, onFrame = null }) {
+  onDownloadFolder = null, onFrame = null, onGather = null }) {
   const scope = parentScope.child();
   let bodyScope = scope.child(); // listeners of what the body shows now (an image's load)
   previewCounter += 1;
@@ -89,12 +92,16 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     h("label", { class: "iw-preview-label", for: `${uid}-folder` }, "Save to"), folderInput,
     downloadButton);
   folderInput.id = `${uid}-folder`;
+  // The same member from every task beside this one (`storage.gather`), in a panel.
+  const gatherButton = scope.h("button", { class: "iw-button iw-preview-gather", hidden: true,
+    title: "Read this member from every task folder beside this one, as one table",
+    onclick: () => gather() }, "Gather from all tasks");
   const result = h("div", { class: "iw-preview-result", role: "status" });
   const body = h("div", { class: "iw-preview-body" });
   const placeholder = h("div", { class: "iw-preview-empty" }, "Select a member to preview it.");
   const head = h("div", { class: "iw-preview-head", hidden: true }, title, meta, fetched);
   const controls = h("div", { class: "iw-preview-controls", hidden: true }, actions, saveRow,
-    result, codeBox);
+    gatherButton, result, codeBox);
   const el = h("section", { class: "iw-preview", role: "region", "aria-label": "Member preview",
     "aria-live": "polite" }, placeholder, head, alert.el, note, controls, body);
   const showError = alert.show;
@@ -123,6 +130,7 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     el.setAttribute("aria-busy", busy ? "true" : "false");
     for (const b of actions.querySelectorAll("button")) b.disabled = busy;
     downloadButton.disabled = busy;
+    gatherButton.disabled = busy;
   }
 
   function setCode(code) {
@@ -301,6 +309,23 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     }
   }
 
+  let gathering = false;
+  async function gather() {
+    // Not disabled while it opens: the button keeps the focus, which the panel gives back.
+    if (!state || !onGather || gathering) return;
+    const mine = seq;
+    showError("");
+    result.textContent = "";
+    gathering = true;
+    try {
+      await onGather(state.archive, state.member);
+    } catch (error) {
+      if (mine === seq) showError(error.message);
+    } finally {
+      gathering = false;
+    }
+  }
+
   /** Preview `member` of `archive` (its default view: a log's tail, anything else's head). */
   function show(archive, member) {
     return start({ archive, member, file: null, name: member });
@@ -317,6 +342,7 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
       eof: true, atStart: true, textMode: "head", code: "", info: null };
     el.setAttribute("aria-label", target.file ? "File preview" : "Member preview");
     saveRow.hidden = !!target.file; // a stored file downloads with the browser's own buttons
+    gatherButton.hidden = !onGather || !!target.file || !isTaskArchive(target.archive);
     placeholder.hidden = true;
     head.hidden = false;
     controls.hidden = false;

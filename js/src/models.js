@@ -58,6 +58,7 @@
  * @property {Transfer[]} transfers
  * @property {string} last_frame_name
  * @property {string} download_folder
+ * @property {string|null} gather_view - "anywidget:<model id>" of the GatherView shown, or null
  */
 
 /**
@@ -75,6 +76,7 @@
  * @property {number} version
  * @property {string} last_frame_name
  * @property {string} download_folder
+ * @property {string|null} gather_view - "anywidget:<model id>" of the GatherView shown, or null
  */
 
 /**

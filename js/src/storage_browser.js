@@ -16,6 +16,7 @@ import { createTransfersPanel } from "./transfers_panel.js";
 import { createBrowserUploads } from "./browser_uploads.js";
 import { createDialogs } from "./dialogs.js";
 import { createBrowserActions } from "./browser_actions.js";
+import { createGatherPanel } from "./gather_panel.js";
 
 /** The folder tree: folders and .zip archives (which open like folders), from `children`. */
 function folderTree(scope, { rpc, onOpen, onError }) {
@@ -37,8 +38,8 @@ function folderTree(scope, { rpc, onOpen, onError }) {
   });
 }
 
-/** @param {{model: import("./models.js").StorageBrowserModel, el: HTMLElement}} view */
-function render({ model, el }) {
+/** @param {{model: import("./models.js").StorageBrowserModel, el: HTMLElement, host?: object}} view */
+function render({ model, el, host }) {
   const scope = new Scope();
   const rpc = createRpc(scope, model);
   const alert = createAlert(scope);
@@ -79,6 +80,7 @@ function render({ model, el }) {
   const followTree = (path) => tree.follow(["/", ...crumbs(path).slice(1, -1).map((c) => c.path)], path);
   const refreshTree = () => tree.load().then(() => followTree(model.get("path")));
   const preview = createBrowserPreview(scope, { rpc, model });
+  const gatherPanel = createGatherPanel(scope, { model, host, rpc, onError: showError });
   const searchBar = createSearchBar(scope, { onStop: () => table.stopSearch(), onClose: () => startSearch("") });
 
   const uploads = createBrowserUploads({ rpc });
@@ -100,7 +102,7 @@ function render({ model, el }) {
     toolbar.header, toolbar.toolbar, toolbar.actions, alert.el, searchBar.el,
     h("div", { class: "iw-main" }, h("div", { class: "iw-tree-pane" }, tree.el),
       h("div", { class: "iw-table-holder" }, table.el), preview.el),
-    transfers.el, dialogHost);
+    transfers.el, gatherPanel.el, dialogHost);
   el.append(root);
   scope.add(() => root.remove());
 

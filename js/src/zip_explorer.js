@@ -8,6 +8,7 @@ import { createAlert } from "./alert.js";
 import { createTree } from "./tree.js";
 import { exactBytes, formatBytes } from "./format.js";
 import { createMemberPreview } from "./member_preview.js";
+import { createGatherPanel } from "./gather_panel.js";
 
 /** A folder tree from a flat member list: {name, path, folders: Map, files: [], size, ...}. */
 export function buildMemberTree(members, folders = []) {
@@ -84,8 +85,8 @@ function details(node, item) {
   return cells;
 }
 
-/** @param {{model: import("./models.js").ZipExplorerModel, el: HTMLElement}} view */
-function render({ model, el }) {
+/** @param {{model: import("./models.js").ZipExplorerModel, el: HTMLElement, host?: object}} view */
+function render({ model, el, host }) {
   const scope = new Scope();
   const rpc = createRpc(scope, model, { timeoutMs: 600000 });
   const archive = () => model.get("path");
@@ -157,7 +158,9 @@ function render({ model, el }) {
   const preview = createMemberPreview(scope, {
     rpc,
     downloadFolder: model.get("download_folder") || "./downloads",
+    onGather: (_archive, member) => rpc.call("open_gather", { member }),
   });
+  const gatherPanel = createGatherPanel(scope, { model, host, rpc, onError: showError });
 
   // -- layout ------------------------------------------------------------------------------------
   const root = h("div", { class: "iw-zx", style: { height: `${model.get("height")}px` } },
@@ -167,7 +170,8 @@ function render({ model, el }) {
     alert.el,
     h("div", { class: "iw-zx-main" },
       h("div", { class: "iw-zx-tree-pane" }, columns, tree.el),
-      h("div", { class: "iw-zx-preview-pane" }, preview.el)));
+      h("div", { class: "iw-zx-preview-pane" }, preview.el)),
+    gatherPanel.el);
   el.append(root);
   scope.add(() => root.remove());
 

@@ -30,6 +30,8 @@ def js_type(trait: traitlets.TraitType) -> str:
     for klass, name in base.items():
         if isinstance(trait, klass):
             return f"{name}|null" if trait.allow_none else name
+    if isinstance(trait, anywidget.WidgetTrait):
+        return "string|null"  # a child widget travels as "anywidget:<model id>"
     if isinstance(trait, traitlets.List):
         inner = trait._trait  # noqa: SLF001 - the element type
         return "Transfer[]" if isinstance(inner, traitlets.Dict) else f"{js_type(inner)}[]"
