@@ -46,6 +46,7 @@ def test_browse_sort_filter_zip_select_delete(lab, page, demo_server):
     header = grid(page).get_by_role("columnheader").filter(has_text="Size")
     expect(header).to_have_attribute("aria-sort", "descending")
     # The biggest task (earlier tests of the session may have made bigger plain folders).
+    expect(rows(page)).to_have_count(at_root)  # the sorted page is in
     listed = [rows(page).nth(i).get_attribute("data-path") for i in range(rows(page).count())]
     biggest = next(p for p in listed if (region_path(demo_server, p) / "output.zip").is_file())
     inside = [p for p in region_path(demo_server, biggest).iterdir()
