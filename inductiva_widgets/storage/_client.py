@@ -12,12 +12,21 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpcore  # noqa: F401  (httpx imports it on the first request: ~18 ms of that call)
 import httpx
+
+# Imported here, not by httpx inside the first request (~18 ms of a one-shot call).
+from httpcore._sync.http11 import HTTP11Connection
 
 from ._exceptions import ConnectionFailed, ServerError, error_from_response
 
 __all__ = ["DEFAULT_API_URL", "SignedUrls", "StorageClient"]
+
+# httpcore reads a response 64 KiB per call; at that size a big download spends its time in
+# Python between reads and the sender waits on a full window. 256 KiB per read, measured on
+# loopback (1 GiB to disk, medians of 5): 1.15 -> 0.80 s, curl -o takes 1.04 s; small files
+# unchanged; 1 MiB reads were slower and erratic (0.65-3.2 s). It is httpcore's class-wide
+# setting, so other httpx clients in the process read the same way.
+HTTP11Connection.READ_NUM_BYTES = 256 * 1024
 
 DEFAULT_API_URL = "https://api.inductiva.ai"
 # Query strings stay well under common proxy limits (8-64 KB) when URLs are asked in batches.
