@@ -363,10 +363,10 @@ class StorageBrowser(GatherHost):
 
     @rpc
     def search(self, query: str, path: str = "/", token: str = "",
-               inside_archives: bool = True) -> dict[str, Any]:
-        """Start a search by name beneath `path` (members of archives too, by default);
-        results and counts arrive as `search` events (see `Searches`)."""
-        return self._searches.start(query, path, token, inside_archives)
+               inside_archives: bool = True, scope: str = "here") -> dict[str, Any]:
+        """Search by name beneath `path` ("here") or all storage ("all"), members of archives
+        too by default; results and counts arrive as `search` events (see `Searches`)."""
+        return self._searches.start(query, path, token, inside_archives, scope)
 
     @rpc
     def cancel_search(self, token: str) -> dict[str, Any]:

@@ -17,12 +17,15 @@ from typing import Any
 from .. import storage
 from ..storage import CancelToken, FindProgress, StorageClient, TransferCancelled, iter_find
 
-__all__ = ["MAX_RESULTS", "PROGRESS_EVERY_S", "SEARCH_BATCH", "Searches", "progress_counts"]
+__all__ = ["MAX_RESULTS", "PROGRESS_EVERY_S", "SCOPES", "SEARCH_BATCH", "Searches",
+           "progress_counts"]
 
 log = logging.getLogger("inductiva_widgets.widgets")
 SEARCH_BATCH = 50
 MAX_RESULTS = 1000
 PROGRESS_EVERY_S = 0.25
+# Where a search looks: beneath the folder or archive on show, or the whole storage.
+SCOPES = ("here", "all")
 
 
 def progress_counts(progress: FindProgress) -> dict[str, Any]:
@@ -51,15 +54,21 @@ class Searches:
         self._lock = threading.Lock()
 
     def start(self, query: str, path: str = "/", token: str = "",
-              inside_archives: bool = True) -> dict[str, Any]:
-        """Start a search by name beneath `path`; results arrive as `search` events."""
+              inside_archives: bool = True, scope: str = "here") -> dict[str, Any]:
+        """Start a search by name beneath `path` (scope "here") or from the root (scope
+        "all"); results arrive as `search` events. The reply says which path is searched."""
+        if scope not in SCOPES:
+            raise storage.InvalidArgumentError(
+                f"unknown search scope {scope!r}: use 'here' or 'all'")
+        if scope == "all":
+            path = "/"
         cancel = CancelToken()
         with self._lock:
             self._running[token] = cancel
         threading.Thread(target=self._run, args=(query, path, token, bool(inside_archives),
                                                  cancel),
                          daemon=True, name="storage-search").start()
-        return {"started": token}
+        return {"started": token, "path": path}
 
     def cancel(self, token: str) -> dict[str, Any]:
         """Stop a search; the rows sent so far stay the view's."""

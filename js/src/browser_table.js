@@ -185,10 +185,10 @@ export function createBrowserTable(parentScope, o) {
   }
   scope.add(cancelSearch);
 
-  async function search(query, path, insideArchives = true) {
+  async function search(query, path, insideArchives = true, where = "here") {
     cancelSearch();
     const token = newToken();
-    const found = { token, query, rows: [], done: false, stopped: false, progress: null };
+    const found = { token, query, path: where === "all" ? "/" : path, rows: [], done: false, stopped: false, progress: null };
     state.searching = found;
     state.source = {
       total: () => found.rows.length,
@@ -201,7 +201,7 @@ export function createBrowserTable(parentScope, o) {
     o.status(`Searching “${query}”…`);
     o.onSearch?.(found);
     try {
-      await rpc.call("search", { query, path, token, inside_archives: insideArchives });
+      await rpc.call("search", { query, path, token, inside_archives: insideArchives, scope: where });
     } catch (error) {
       o.error(error.message);
     }

@@ -71,17 +71,22 @@ export function createToolbar(parentScope, { model, on }) {
   const searchBox = scope.h("input", { class: "iw-input", type: "search", placeholder: "Search all subfolders",
     "aria-label": "Search all subfolders by name",
     onkeydown: (e) => { if (e.key === "Enter") on.search(searchBox.value.trim()); } });
+  // In a folder or an archive, a search looks beneath it ("Here") or through all storage;
+  // at the root the two are one, so the choice is hidden there.
+  const scopeSelect = scope.h("select", { class: "iw-select iw-search-scope", "aria-label": "Search scope",
+    title: "Where to search" },
+  h("option", { value: "here" }, "Here"), h("option", { value: "all" }, "All storage"));
   // Simulation results live inside task archives: searched too unless this is unchecked.
   const archivesToggle = scope.h("input", { type: "checkbox", checked: true,
     "aria-label": "Look inside archives when searching" });
   const archivesLabel = h("label", { class: "iw-check iw-search-archives",
     title: "Search the members of .zip archives too (only their lists of members are read)" },
-  archivesToggle, "Look inside archives");
+  archivesToggle, h("span", { class: "iw-long" }, "Look inside archives"), h("span", { class: "iw-short" }, "In archives"));
   // Two groups that wrap as wholes: the folder (Up, breadcrumbs that shrink first, Refresh:
   // never alone on a line), then the finders.
   const toolbar = h("div", { class: "iw-toolbar" }, h("div", { class: "iw-toolbar-path" }, upButton, crumbBar,
     scope.h("button", { class: "iw-button", "aria-label": "Refresh", title: "Refresh", onclick: () => on.refresh() }, "⟳ Refresh")),
-  h("div", { class: "iw-toolbar-find" }, filterBox, searchBox,
+  h("div", { class: "iw-toolbar-find" }, filterBox, searchBox, scopeSelect,
     scope.h("button", { class: "iw-button", "aria-label": "Search", onclick: () => on.search(searchBox.value.trim()) }, "Search"),
     archivesLabel));
 
@@ -94,6 +99,7 @@ export function createToolbar(parentScope, { model, on }) {
         "aria-current": i === parts.length - 1 ? "location" : undefined, "data-path": c.path }, c.name));
     });
     upButton.disabled = path === "/";
+    scopeSelect.hidden = path === "/";
   }
 
   // -- actions ------------------------------------------------------------------------------
@@ -131,6 +137,8 @@ export function createToolbar(parentScope, { model, on }) {
     focusFilter() { filterBox.focus(); },
     /** Whether searches look inside archives (the "Look inside archives" toggle). */
     insideArchives: () => archivesToggle.checked,
+    /** Where searches look: "here" (the folder or archive on show) or "all" (all storage). */
+    searchScope: () => (scopeSelect.hidden ? "here" : scopeSelect.value),
     resetFilter() {
       cancelFilter?.();
       filterBox.value = "";

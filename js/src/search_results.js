@@ -9,16 +9,25 @@ import { splitMiddle } from "./format.js";
 const n = (v) => Number(v || 0).toLocaleString("en-US");
 const count = (v, one, many = `${one}s`) => `${n(v)} ${Number(v) === 1 ? one : many}`;
 
+/** Where a search looked, as the bar says it: "all storage" from the root, else the name of
+ * the folder or archive it started in. */
+export function searchPlace(path) {
+  const parts = String(path || "/").split("/").filter(Boolean);
+  return parts.length ? parts[parts.length - 1] : "all storage";
+}
+
 /**
- * "12 matches · 34 folders, 7 archives searched · searching…", from the rows shown and a
- * `search` event's `progress` ({folders, archives, archives_failed, truncated, max_results}).
+ * "12 matches · 34 folders, 7 archives searched in all storage · searching…", from the rows
+ * shown, a `search` event's `progress` ({folders, archives, archives_failed, truncated,
+ * max_results}) and the path searched beneath (when known).
  */
-export function searchSummary({ matches, progress = {}, done = false, stopped = false }) {
+export function searchSummary({ matches, progress = {}, done = false, stopped = false, path }) {
   const p = progress || {};
   const where = [];
   if (p.folders || !p.archives) where.push(count(p.folders, "folder"));
   if (p.archives || p.archives_failed) where.push(count(p.archives, "archive"));
   let text = `${count(matches, "match", "matches")} · ${where.join(", ")} searched`;
+  if (path !== undefined) text += ` in ${searchPlace(path)}`;
   if (p.archives_failed) text += ` · ${count(p.archives_failed, "archive")} could not be searched`;
   if (p.truncated) text += ` · the first ${n(p.max_results || matches)} shown`;
   if (stopped) text += " · stopped";
@@ -68,8 +77,10 @@ export function createSearchBar(parentScope, { onStop, onClose }) {
     update(state) {
       el.hidden = false;
       text.textContent = `“${state.query}”: ${searchSummary(state)}`;
-      const failures = failuresText(state.progress);
-      if (failures) text.title = failures;
+      // The hover text names the whole path searched; then the archives that failed.
+      const hover = [state.path && state.path !== "/" ? `Searched beneath ${state.path}` : "",
+        failuresText(state.progress)].filter(Boolean).join("\n");
+      if (hover) text.title = hover;
       else text.removeAttribute("title");
       // Screen readers announce the bar once the counts settle, not at every step.
       text.setAttribute("aria-busy", state.done ? "false" : "true");

@@ -220,7 +220,7 @@ function render({ model, el, host }) {
       table.cancelSearch(); // back to the folder: a search still running stops
       reload();
     }
-    else table.search(query, model.get("path"), toolbar.insideArchives());
+    else table.search(query, model.get("path"), toolbar.insideArchives(), toolbar.searchScope());
   }
 
   // -- model events -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FakeModel, settle, window } from "./support/dom.js";
 
-const { failuresText, searchSummary } = await import("../src/search_results.js");
+const { failuresText, searchPlace, searchSummary } = await import("../src/search_results.js");
 const { fetchedNote, fileSummary } = await import("../src/member_preview.js");
 const { default: storageBrowser } = await import("../src/storage_browser.js");
 const document = window.document;
@@ -21,6 +21,15 @@ test("the counts read naturally, running and done", () => {
   "1,000 matches · 1 folder, 2 archives searched · 2 archives could not be searched · the first 1,000 shown");
   assert.equal(searchSummary({ matches: 4, progress, done: true, stopped: true }),
     "4 matches · 34 folders, 7 archives searched · stopped");
+});
+
+test("the bar says where a search looked: all storage from the root, else the folder's name", () => {
+  assert.equal(searchPlace("/"), "all storage");
+  assert.equal(searchPlace(""), "all storage");
+  assert.equal(searchPlace("t1/input.zip"), "input.zip");
+  assert.equal(searchPlace("t1/output.zip/artifacts/"), "artifacts");
+  assert.equal(searchSummary({ matches: 1, progress: { folders: 0, archives: 1 }, done: true, path: "t1/input.zip" }),
+    "1 match · 1 archive searched in input.zip");
 });
 
 test("archives that could not be searched are named with the reason", () => {
@@ -82,7 +91,7 @@ test("a search shows counts, members with their archive, stops, and previews wha
   const bar = el.querySelector(".iw-search-bar");
   const summary = bar.querySelector("[role=status][aria-label='Search progress']");
   assert.equal(bar.hidden, false);
-  assert.match(summary.textContent, /“gauges”: 2 matches · 3 folders, 2 archives searched · 1 archive could not be searched · searching…/);
+  assert.match(summary.textContent, /“gauges”: 2 matches · 3 folders, 2 archives searched in all storage · 1 archive could not be searched · searching…/);
   assert.equal(summary.getAttribute("aria-busy"), "true");
   assert.match(summary.title, /bad\.zip: not a readable ZIP archive/);
   const memberRow = el.querySelector(`[data-path='${MEMBER.path}']`);
@@ -147,6 +156,60 @@ test("unchecking the toggle searches names only, and Close results goes back to 
   await settle();
   assert.ok(calls.some(([name, a]) => name === "cancel_search" && a.token === args.token));
   assert.equal(el.querySelector(".iw-search-bar").hidden, true);
+  dispose();
+  el.remove();
+});
+
+test("inside an archive, \"All storage\" searches from the root and its results open their own archive", async () => {
+  const calls = [];
+  const m = model(calls);
+  const el = document.createElement("div");
+  document.body.append(el);
+  const dispose = storageBrowser.render({ model: m, el });
+  await settle();
+  const scope = el.querySelector("select[aria-label='Search scope']");
+  assert.equal(scope.hidden, true, "at the root, here is all storage: no choice to make");
+  m.change("path", "t2/input.zip");
+  await settle();
+  assert.equal(scope.hidden, false);
+  assert.deepEqual([...scope.options].map((o) => [o.value, o.textContent]), [["here", "Here"], ["all", "All storage"]]);
+  assert.equal(scope.value, "here", "today's behaviour by default");
+  const box = el.querySelector("[aria-label='Search all subfolders by name']");
+  const summary = el.querySelector(".iw-search-bar [role=status]");
+
+  box.value = "params";
+  el.querySelector("[aria-label=Search]").click();
+  await settle();
+  const [, here] = calls.filter(([name]) => name === "search").pop();
+  assert.equal(here.scope, "here");
+  assert.equal(here.path, "t2/input.zip");
+  m.emit("msg:custom", { kind: "event", event: "search", token: here.token, rows: [],
+    progress: { folders: 0, archives: 1 }, done: true });
+  await settle();
+  assert.equal(summary.textContent, "“params”: 0 matches · 1 archive searched in input.zip");
+  assert.equal(summary.title, "Searched beneath t2/input.zip");
+
+  scope.value = "all";
+  box.value = "gauges";
+  el.querySelector("[aria-label=Search]").click();
+  await settle();
+  const [, all] = calls.filter(([name]) => name === "search").pop();
+  assert.equal(all.scope, "all");
+  m.emit("msg:custom", { kind: "event", event: "search", token: all.token, rows: [MEMBER],
+    progress: { folders: 4, archives: 6 }, done: true });
+  await settle();
+  assert.equal(summary.textContent, "“gauges”: 1 match · 4 folders, 6 archives searched in all storage");
+  assert.equal(summary.hasAttribute("title"), false);
+
+  // Activating the member found in another task's output.zip opens that archive, selected.
+  el.querySelector(`[data-path='${MEMBER.path}']`).dispatchEvent(new window.MouseEvent("click", { bubbles: true, detail: 2 }));
+  await settle();
+  assert.equal(m.get("path"), "t1/output.zip/artifacts");
+  assert.deepEqual(m.get("selected"), [MEMBER.path]);
+  assert.deepEqual(calls.filter(([name]) => name === "preview").pop()[1],
+    { archive: "t1/output.zip", member: "artifacts/gauges.csv", mode: "auto", offset: 0 });
+  assert.equal(el.querySelector(".iw-alert")?.hidden ?? true, true, "no error");
+  assert.equal(scope.value, "all", "the choice stays for the next search");
   dispose();
   el.remove();
 });

@@ -1,9 +1,11 @@
 """Search inside archives and previews of plain files, in real JupyterLab and Chromium.
 
-Two tests sharing the session's JupyterLab: a search from the root finds a member inside a
+Three tests sharing the session's JupyterLab: a search from the root finds a member inside a
 task's output.zip (with the archives it searched counted), opens it with the member
-selected and previewed, and searching from inside an archive does not fail; plain files
-(CSV, text, image, binary) are previewed by byte range, each saying what it cost.
+selected and previewed, and searching from inside an archive does not fail; from inside a
+task's input.zip, the "All storage" scope finds a member of another archive and opens it
+there; plain files (CSV, text, image, binary) are previewed by byte range, each saying what
+it cost.
 """
 
 from __future__ import annotations
@@ -105,7 +107,8 @@ def test_search_finds_members_and_opens_them(lab, page, seeded):
     page.get_by_role("button", name="Search", exact=True).click()
     bar = page.get_by_role("status", name="Search progress")
     expect(bar).to_contain_text(re.compile(
-        r"“WaveGauges”: 1 match · \d+ folders, \d+ archives searched$"), timeout=60_000)
+        r"“WaveGauges”: 1 match · \d+ folders, \d+ archives searched in all storage$"),
+        timeout=60_000)
     result = grid(page).locator(f"[data-path='{TASK}/output.zip/{MEMBER}']")
     expect(result).to_contain_text(f"in {TASK}/output.zip")
     expect(page.locator(".iw-browser .iw-alert")).to_be_hidden()
@@ -131,7 +134,8 @@ def test_search_finds_members_and_opens_them(lab, page, seeded):
     # "Search all subfolders" from inside an archive searches its members: no 404.
     page.get_by_label("Search all subfolders by name").fill("wavegauges")
     page.get_by_role("button", name="Search", exact=True).click()
-    expect(bar).to_contain_text("“wavegauges”: 1 match · 1 archive searched", timeout=30_000)
+    expect(bar).to_have_text("“wavegauges”: 1 match · 1 archive searched in results",
+                             timeout=30_000)
     expect(page.locator(".iw-browser .iw-alert")).to_be_hidden()
     # And from inside another archive (the task's input.zip), its own members.
     page.get_by_role("button", name=f"Go to {TASK}").click()
@@ -139,10 +143,70 @@ def test_search_finds_members_and_opens_them(lab, page, seeded):
     expect(page.get_by_role("button", name="Go to input.zip")).to_be_visible()
     page.get_by_label("Search all subfolders by name").fill("params_ui")
     page.get_by_role("button", name="Search", exact=True).click()
-    expect(bar).to_contain_text("“params_ui”: 1 match · 1 archive searched", timeout=30_000)
+    expect(bar).to_have_text("“params_ui”: 1 match · 1 archive searched in input.zip",
+                             timeout=30_000)
     expect(grid(page).locator(f"[data-path='{TASK}/input.zip/sim_dir/params_ui.txt']")
            ).to_be_visible()
     expect(page.locator(".iw-browser .iw-alert")).to_be_hidden()
+
+
+def test_search_all_storage_from_inside_an_archive(lab, page, seeded):
+    base, folder = lab
+    name = write_notebook(folder, "search_scope.ipynb", [
+        f"from inductiva_widgets import StorageBrowser\nb = StorageBrowser('{TASK}/input.zip', "
+        "height=600)\nb", "print(b.path, b.selected)"])
+    nb = Notebook(page, base, name)
+    page.set_viewport_size({"width": 1260, "height": 1000})
+    nb.run_all()
+    expect = nb.expect
+    expect(grid(page).locator(f"[data-path='{TASK}/input.zip/sim_dir']")).to_be_visible(
+        timeout=60_000)
+    scope = page.get_by_role("combobox", name="Search scope")
+    expect(scope).to_have_value("here")
+    search = page.get_by_label("Search all subfolders by name")
+    bar = page.get_by_role("status", name="Search progress")
+
+    # "Here" (today's behaviour): this archive's members only, where the name is not.
+    search.fill("wavegauges_ui")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(bar).to_have_text("“wavegauges_ui”: 0 matches · 1 archive searched in input.zip",
+                             timeout=30_000)
+
+    scope.select_option(label="All storage")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(bar).to_contain_text(re.compile(
+        r"“wavegauges_ui”: 1 match · \d+ folders, \d+ archives searched in all storage$"),
+        timeout=60_000)
+    result = grid(page).locator(f"[data-path='{TASK}/output.zip/{MEMBER}']")
+    expect(result).to_contain_text(f"in {TASK}/output.zip")
+    expect(page.locator(".iw-browser .iw-alert")).to_be_hidden()
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    for theme, suffix in (("JupyterLab Dark", "dark"), ("JupyterLab Light", "light")):
+        nb.set_theme(theme)
+        page.wait_for_timeout(300)
+        nb.screenshot(f"search-scope-all-{suffix}.png")
+
+    # Activating it opens that output.zip (not the input.zip the search started in) with
+    # the member selected and previewed.
+    # Selected first: selecting opens the preview pane and can wrap the action bar, which
+    # moves the row between the two clicks of a double click.
+    result.click()
+    expect(page.get_by_role("complementary", name="Member preview pane")).to_be_visible()
+    grid(page).locator(f"[data-path='{TASK}/output.zip/{MEMBER}']").dblclick()
+    expect(page.get_by_role("button", name="Go to results")).to_be_visible()
+    expect(page.get_by_role("button", name="Go to output.zip")).to_be_visible()
+    expect(page.locator(".iw-search-bar")).to_be_hidden()
+    expect(grid(page).locator("[aria-selected=true]")).to_have_attribute(
+        "data-path", f"{TASK}/output.zip/{MEMBER}")
+    pane = page.get_by_role("complementary", name="Member preview pane")
+    expect(pane.locator(".iw-preview-title")).to_have_text("wavegauges_ui.csv")
+    expect(pane.locator(".iw-preview-table tbody tr")).to_have_count(50, timeout=30_000)
+    expect(page.locator(".iw-browser .iw-alert")).to_be_hidden()
+    expect(scope).to_have_value("all")
+    nb.run_cell(1)
+    expect(nb.cell(1).locator(".jp-OutputArea-output")).to_contain_text(
+        f"{TASK}/output.zip/artifacts/results ['{TASK}/output.zip/{MEMBER}']")
+    nb.screenshot("search-scope-opened.png")
 
 
 def test_plain_files_preview_by_byte_range(lab, page, seeded):

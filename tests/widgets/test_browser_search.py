@@ -98,6 +98,29 @@ def test_search_from_inside_an_archive_does_not_404(demo, sent):
     assert rows == [] and last["progress"]["archives"] == 0
 
 
+def test_search_scope_all_searches_from_the_root_inside_an_archive(demo, sent):
+    client, region, tasks = demo
+    task = gauges_task(region, tasks)
+    here = f"{task}/input.zip"
+    browser = StorageBrowser(here, client=client)
+    rows, last = search(browser, sent, query="gauges", path=here, scope="here")
+    assert rows == [] and last["error"] is None and last["progress"]["archives"] == 1
+    token = f"scope-all-{time.monotonic()}"
+    reply = ok(browser.call("search", {"query": "gauges", "path": here, "token": token,
+                                       "scope": "all"}))
+    assert reply == {"started": token, "path": "/"}
+    rows, last = search(browser, sent, query="gauges", path=here, scope="all")
+    assert last["error"] is None
+    assert f"{task}/output.zip/artifacts/results/gauges.csv" in [r["path"] for r in rows]
+    assert last["progress"]["archives"] == 2 * len(tasks)
+    # "here" is the default; anything else is refused in words, before any search starts.
+    assert ok(browser.call("search", {"query": "x", "path": here, "token": "t"}))["path"] == here
+    reply = browser.call("search", {"query": "x", "path": here, "token": "u", "scope": "every"})
+    assert reply["error"]["type"] == "InvalidArgumentError"
+    assert "'here' or 'all'" in reply["error"]["message"]
+    assert not [m for m in sent if m.get("event") == "search" and m["token"] == "u"]
+
+
 def test_a_search_stops_when_cancelled(demo, sent):
     client, _, _ = demo
     browser = StorageBrowser(client=client)
