@@ -143,7 +143,8 @@ def test_view_messages_get_replies(demo, sent):
 def test_search_streams_results_from_every_subfolder(demo, sent):
     client, _, tasks = demo
     browser = StorageBrowser(client=client)
-    assert ok(browser.call("search", {"query": "*.zip", "token": "s1"})) == {"started": "s1"}
+    assert ok(browser.call("search", {"query": "*.zip", "token": "s1"})) == {"started": "s1",
+                                                                           "path": "/"}
     deadline = time.monotonic() + 20
     while not any(m.get("done") for m in sent) and time.monotonic() < deadline:
         time.sleep(0.02)
