@@ -30,10 +30,11 @@ def _npm() -> str | None:
     return shutil.which("npm")
 
 
-def npm_build(folder: Path, built: bool) -> None:
+def npm_build(folder: Path, built: bool, output: Path | None = None) -> None:
     """`npm ci` when the lock changed since the last install, then `npm run build`.
 
     `built` says whether a previous output is there: without npm, that one is used.
+    `output`, a folder the build owns whole: emptied for a second try if the first fails.
     """
     npm = _npm()
     if npm is None:
@@ -44,7 +45,15 @@ def npm_build(folder: Path, built: bool) -> None:
     lock = folder / "node_modules" / ".package-lock.json"
     if not lock.is_file() or lock.stat().st_mtime < (folder / "package-lock.json").stat().st_mtime:
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=folder, check=True)
-    subprocess.run([npm, "run", "build"], cwd=folder, check=True)
+    try:
+        subprocess.run([npm, "run", "build"], cwd=folder, check=True)
+    except subprocess.CalledProcessError:
+        if output is None:
+            raise
+        # @jupyterlab/builder once failed on a clean clone with EEXIST creating its own
+        # static/ folder; a second try from an empty output folder is the cheap remedy.
+        shutil.rmtree(output, ignore_errors=True)
+        subprocess.run([npm, "run", "build"], cwd=folder, check=True)
 
 
 class JsBuildHook(BuildHookInterface):
@@ -63,4 +72,4 @@ class JsBuildHook(BuildHookInterface):
         if (root / "js").is_dir():  # an sdist without js/ ships its prebuilt bundle
             npm_build(root / "js", all((static / b).is_file() for b in BUNDLES))
         if (root / "labextension").is_dir():
-            npm_build(root / "labextension", (labext / "package.json").is_file())
+            npm_build(root / "labextension", (labext / "package.json").is_file(), labext)
