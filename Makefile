@@ -61,8 +61,8 @@ demo: install-lab
 
 test: install-test inductiva-client
 	cd js && npm test
-	# Two workers: 12 -> 8 minutes here (tests/conftest.py keeps the browser tests together).
-	INDUCTIVA_CLIENT_PYTHON=$(abspath $(INDUCTIVA_VENV))/bin/python $(PY) -m pytest -n 2 --dist loadgroup
+	# Two workers, each test file whole on one (its module fixtures built once): 12 -> 8 min.
+	INDUCTIVA_CLIENT_PYTHON=$(abspath $(INDUCTIVA_VENV))/bin/python $(PY) -m pytest -n 2 --dist loadfile
 
 lint: install-test
 	$(VENV)/bin/ruff check .

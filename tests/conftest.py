@@ -11,22 +11,6 @@ from inductiva_widgets.server.runner import RunningServer, start_in_thread
 KEY = "test-key-alice"
 OTHER_KEY = "test-key-bob"
 
-# `make test` runs pytest on two workers (pytest-xdist, `--dist loadgroup`). Tests sharing a
-# costly session fixture, or the built front end, stay together on one worker: the
-# real-browser tests share one JupyterLab, and the wheel test rebuilds the front end they
-# load; the differential tests share one run of the reference client.
-XDIST_GROUPS = {"tests/ui/": "browser", "tests/packaging/": "browser",
-                "tests/storage/test_differential.py": "reference"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        group = next((g for prefix, g in XDIST_GROUPS.items()
-                      if item.nodeid.startswith(prefix)), None)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture
 def server(tmp_path) -> RunningServer:
     config = ServerConfig(root=tmp_path / "storage", api_keys=[KEY, OTHER_KEY],
