@@ -210,7 +210,7 @@ def test_slow_and_silent_heads_are_closed_after_the_deadline(start):
         assert closed_within(silent, 1.0)
     # A normal request on a fresh connection is unaffected.
     elapsed, response = timed_listing(server)
-    assert response.status_code == 200 and elapsed < 1
+    assert response.status_code == 200 and elapsed < 2  # not starved until a timeout
 
 
 @pytest.mark.timeout(60)
@@ -272,7 +272,9 @@ def test_5000_idle_half_sent_connections_and_a_keyed_listing_answers_fast(start)
             elapsed, response = timed_listing(server)
             assert response.status_code == 200
             times.append(elapsed)
-        assert max(times) < 1.0, times
+        # Starved, a listing would wait for the 60 s head timeout; 2 s leaves room for a
+        # second pytest worker busy on the same two cores (1.02 s was seen that way).
+        assert max(times) < 2.0, times
         # The 5,000 are still held open, not dropped to make room.
         poller = select.poll()
         for sock in socks:
@@ -292,7 +294,7 @@ def test_at_the_connection_cap_slowloris_is_evicted_and_a_keyed_listing_answers(
     try:
         time.sleep(0.5)
         elapsed, response = timed_listing(server)
-        assert response.status_code == 200 and elapsed < 1, elapsed
+        assert response.status_code == 200 and elapsed < 2, elapsed  # not the 60 s timeout
         # The oldest were evicted (closed, with a 503 if anything), never a 500.
         answers = [read_response(sock, timeout=0.5) for sock in socks[:50]]
         assert {status for status, _, _ in answers} <= {0, 503}, answers[:3]
