@@ -54,6 +54,10 @@ def test_gather_a_sweep(lab, page, demo_server):
     expected = tasks_with_gauges(demo_server)
     if len(expected) < 2:
         pytest.skip("fewer than two tasks with gauges are left in the shared demo storage")
+    # A folder without an archive, the test's own (other UI tests may delete the demo's).
+    plain = region_path(demo_server, "gather-plain")
+    plain.mkdir(exist_ok=True)
+    (plain / "notes.txt").write_text("not a task\n")
     base, folder = lab
     name = write_notebook(folder, "gather_view.ipynb", [
         "from inductiva_widgets.widgets import GatherView\n"
@@ -74,7 +78,7 @@ def test_gather_a_sweep(lab, page, demo_server):
     # One status row per task; the ones without gauges say why.
     status = widget.get_by_role("region", name="Per-task status")
     expect(status.locator("tbody tr td.iw-gv-status-found")).to_have_count(len(expected))
-    expect(status).to_contain_text("no archive datasets/output.zip")
+    expect(status).to_contain_text("no archive gather-plain/output.zip")
     expect(widget.get_by_role("status").first).to_contain_text(f"{len(expected)} found")
 
     # The table, a page at a time.
