@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import subprocess
 import sys
 import time
@@ -131,12 +132,10 @@ def start_delay_proxy(rtt_ms: float) -> Iterator[RunningProxy]:
             raise RuntimeError(f"the delay proxy did not start: {line!r}")
         yield RunningProxy(f"http://127.0.0.1:{int(line.split()[1])}", proc)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        # Here, not at the top: the module also serves the reference client's venv.
+        from inductiva_widgets._processes import stop_process
+
+        stop_process(proc, signal.SIGTERM, timeout=10)
 
 
 def main(argv: list[str] | None = None) -> None:

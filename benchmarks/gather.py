@@ -23,15 +23,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import random
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -43,44 +40,23 @@ from transfer_processes import (
     READY,
     RESULT,
     CountingProxy,
-    child_env,
+    child_process,
     client_python,
+    client_storage,
     cpu_seconds,
     peak_rss_kib,
     server_process,
     warm_up,
 )
 
-MiB = 1024 * 1024
-ZERO = bytes(MiB)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
+from tests.storage.sparse import ZERO, HoleWriter, MiB  # noqa: E402
+
 MEMBER = "artifacts/gauges.csv"
 CHILD_TIMEOUT_S = 900
 
 
 # -- the data ----------------------------------------------------------------------------------
-
-
-class HoleWriter:
-    """A file whose runs of zeros become holes, so a 100 MB archive costs no disk."""
-
-    def __init__(self, fh) -> None:
-        self._fh = fh
-
-    def write(self, data) -> int:
-        if len(data) >= 4096 and memoryview(ZERO)[: len(data)] == data:
-            self._fh.seek(len(data), os.SEEK_CUR)
-        else:
-            self._fh.write(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._fh.tell()
-
-    def seek(self, *args) -> int:
-        return self._fh.seek(*args)
-
-    def flush(self) -> None:
-        self._fh.flush()
 
 
 def gauges(rng: random.Random, height: float, size: int) -> bytes:
@@ -125,16 +101,7 @@ def members_compressed(region: Path, names: list[str]) -> int:
 
 def child_main(spec: dict) -> None:
     ours = spec["client"] == "ours"
-    if ours:
-        import inductiva_widgets.storage as storage
-    else:
-        import socket
-
-        socket.setdefaulttimeout(10)  # `import inductiva` asks pypi.org; offline: fail fast
-        import inductiva
-
-        socket.setdefaulttimeout(None)
-        storage = inductiva.storage
+    storage = client_storage(spec["client"])
     print(READY, flush=True)
     sys.stdin.readline()
     start, cpu_start = time.perf_counter(), cpu_seconds()
@@ -191,42 +158,23 @@ class Row:
 
 def measure(client: str, spec: dict, work: Path, counter: CountingProxy,
             rows: dict[str, Row]) -> None:
-    spec = dict(spec, client=client, key=KEY)
-    with open(work / f"child-{client}.log", "a") as err:
-        proc = subprocess.Popen([client_python(client), str(Path(__file__).resolve()),
-                                 "--child", json.dumps(spec)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=err, text=True,
-                                env=child_env(work, spec["url"]), cwd=work)
-    watchdog = threading.Timer(CHILD_TIMEOUT_S, proc.kill)
-    watchdog.start()
-    try:
-        line = proc.stdout.readline()
-        while line and not line.startswith(READY):
-            line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{client} child ended early; see {work}/child-{client}.log")
+    with child_process(Path(__file__).resolve(), client, spec, work, CHILD_TIMEOUT_S) as child:
+        if not child.read_until(READY):
+            raise RuntimeError(f"{client} child ended early; see {child.log}")
         for label in (["ours", "ours, again (cached)"] if client == "ours" else ["inductiva"]):
             time.sleep(0.2)  # let the previous step's connections go quiet
             counter.reset()
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-            line = proc.stdout.readline()
-            while line and not line.startswith(RESULT):
-                line = proc.stdout.readline()
+            child.go()
+            line = child.read_until(RESULT)
             if not line:
-                raise RuntimeError(f"{client} failed; see {work}/child-{client}.log")
+                raise RuntimeError(f"{client} failed; see {child.log}")
             report = json.loads(line[len(RESULT):])
             wire, requests = counter.down, len(counter.requests())
             if report["found"] != len(spec["tasks"]):
                 raise RuntimeError(f"{label}: found {report['found']} of {len(spec['tasks'])}")
             rows[label].runs.append(Run(report["seconds"], wire, requests, report["rows"],
                                         report["peak_rss_kib"] / 1024, report["cpu"]))
-        proc.communicate(timeout=60)
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        child.proc.communicate(timeout=60)
 
 
 def spread(values: list[float], fmt: str) -> str:

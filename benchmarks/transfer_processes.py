@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "bench-transfers-key"
@@ -106,17 +108,23 @@ class CpuWatch:
 # -- the child side: one operation with one client --------------------------------------------
 
 
+def client_storage(client: str) -> ModuleType:
+    """The storage module of `client` ("ours" or "inductiva"), imported in this interpreter."""
+    if client == "ours":
+        import inductiva_widgets.storage as storage
+
+        return storage
+    socket.setdefaulttimeout(10)  # `import inductiva` asks pypi.org; offline: fail fast
+    import inductiva
+
+    socket.setdefaulttimeout(None)
+    return inductiva.storage
+
+
 def child_main(spec: dict) -> None:
     """Run one operation (in the client's own interpreter) and print a RESULT line."""
     ours = spec["client"] == "ours"
-    if ours:
-        import inductiva_widgets.storage as storage
-    else:
-        socket.setdefaulttimeout(10)  # `import inductiva` asks pypi.org; offline: fail fast
-        import inductiva
-
-        socket.setdefaulttimeout(None)
-        storage = inductiva.storage
+    storage = client_storage(spec["client"])
     import_rss = peak_rss_kib()
     print(READY, flush=True)
     sys.stdin.readline()  # the parent resets the proxy's counters, then says go
@@ -247,12 +255,9 @@ def server_process(root: Path, log: Path, public_url: str | None = None) -> Iter
             time.sleep(0.05)
         yield Server(found[1], proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        from inductiva_widgets._processes import stop_process  # the parent's venv only
+
+        stop_process(proc, signal.SIGTERM, timeout=10)
 
 
 def signed_url(api_url: str, path: str, operation: str) -> str:
@@ -302,48 +307,67 @@ def child_env(work: Path, url: str) -> dict[str, str]:
     return env
 
 
-def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
-              proxy: CountingProxy | None = None) -> Measurement:
-    """One operation in a fresh subprocess; raises with the child's output on failure."""
+class Child:
+    """A measuring child process: the go signal, and its output lines read so far."""
+
+    def __init__(self, proc: subprocess.Popen, log: Path) -> None:
+        self.proc, self.log = proc, log
+        self.lines: list[str] = []
+
+    def read_until(self, marker: str) -> str | None:
+        """The next output line that starts with `marker` (every line is kept); None at EOF."""
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if line.startswith(marker):
+                return line
+        return None
+
+    def go(self) -> None:
+        """Start the operation it waits for (after READY, or after a RESULT for another)."""
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+
+@contextmanager
+def child_process(script: Path, client: str, spec: dict, work: Path,
+                  timeout: float = CHILD_TIMEOUT_S) -> Iterator[Child]:
+    """`script --child SPEC` in the client's own venv (SPEC gains `client` and `key`), its
+    stderr in work/child-<client>.log; killed after `timeout` s or if left running."""
     spec = dict(spec, client=client, key=KEY)
     log = work / f"child-{client}.log"
     with open(log, "w") as err:
         proc = subprocess.Popen(
-            [client_python(client), str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+            [client_python(client), str(script), "--child", json.dumps(spec)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
             env=child_env(work, spec["url"]), cwd=work)
-    watchdog = threading.Timer(CHILD_TIMEOUT_S, proc.kill)
+    watchdog = threading.Timer(timeout, proc.kill)
     watchdog.start()
-    lines: list[str] = []
+    with proc:  # closes the pipes and waits
+        try:
+            yield Child(proc, log)
+        finally:
+            watchdog.cancel()
+            if proc.poll() is None:
+                proc.kill()
 
-    def read_until(marker: str) -> bool:
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith(marker):
-                return True
-        return False
 
-    try:
-        if read_until(READY):
+def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
+              proxy: CountingProxy | None = None) -> Measurement:
+    """One operation in a fresh subprocess; raises with the child's output on failure."""
+    with child_process(Path(__file__).resolve(), client, spec, work) as child:
+        if child.read_until(READY):
             if proxy is not None:
                 proxy.reset()
             # until the report; the child's exit is not timed
             with CpuWatch(server.pid, server.proxy_pid) as watch:
-                proc.stdin.write("go\n")
-                proc.stdin.flush()
-                read_until(RESULT)
-        lines.append(proc.communicate()[0])
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    finally:
-        watchdog.cancel()
-    reports = [json.loads(line[len(RESULT):]) for line in lines if line.startswith(RESULT)]
-    if proc.returncode != 0 or not reports:
+                child.go()
+                child.read_until(RESULT)
+        child.lines.append(child.proc.communicate()[0])
+    reports = [json.loads(line[len(RESULT):]) for line in child.lines if line.startswith(RESULT)]
+    if child.proc.returncode != 0 or not reports:
         raise RuntimeError(f"{client} {spec['op']} {spec['source']} failed (exit "
-                           f"{proc.returncode}):\n{''.join(lines)[-3000:]}\n"
-                           f"{log.read_text()[-3000:]}")
+                           f"{child.proc.returncode}):\n{''.join(child.lines)[-3000:]}\n"
+                           f"{child.log.read_text()[-3000:]}")
     report = reports[-1]
     result = Measurement(report["seconds"], payload, report["peak_rss_kib"] / 1024,
                          report["import_rss_kib"] / 1024, report["setup_seconds"],
@@ -354,7 +378,6 @@ def run_child(client: str, spec: dict, server: Server, work: Path, payload: int,
         result.wire_bytes = proxy.down
         result.requests = proxy.requests()
     return result
-
 
 
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--child":

@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from ._processes import stop_process
+
 TOUR = "01_tour.ipynb"
 DEMO_KEY_FILE = "demo-key"
 PANEL_PLUGIN = "inductiva-widgets:plugin"  # the lab extension's settings (labextension/schema)
@@ -156,17 +158,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            # JupyterLab asks for confirmation on the first Ctrl-C: a second one stops it.
-            time.sleep(0.5)
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        # JupyterLab asks for confirmation on the first Ctrl-C: a second one stops it.
+        stop_process(process, signal.SIGINT, times=2)
         server.stop()
         print("Stopped JupyterLab and the storage server.")
     return 0

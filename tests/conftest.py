@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+
 import httpx
 import pytest
 
+from inductiva_widgets._processes import stop_process
 from inductiva_widgets.server.config import ServerConfig
 from inductiva_widgets.server.runner import RunningServer, start_in_thread
+
+from .processes import wait_until_answers
 
 KEY = "test-key-alice"
 OTHER_KEY = "test-key-bob"
@@ -45,26 +50,17 @@ def s3_endpoint():
     """A real S3 endpoint (moto's server) on loopback, for exports."""
     import subprocess
     import sys
-    import time
 
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/moto-api/", timeout=1)
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("moto_server did not start") from None
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        wait_until_answers(f"{url}/moto-api/", process, "moto_server")
+        yield url
+    finally:
+        stop_process(process, signal.SIGTERM, timeout=10)
 
 
 @pytest.fixture

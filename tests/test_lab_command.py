@@ -8,9 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
+
+from .processes import read_until
 
 
 def free_port() -> int:
@@ -32,13 +33,7 @@ def test_lab_serves_the_tour_over_demo_storage(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     ) as process:
         try:
-            deadline = time.monotonic() + 120
-            while not any("Ctrl-C" in line for line in lines):
-                assert time.monotonic() < deadline, lines
-                line = process.stdout.readline()
-                assert line, f"lab exited early: {lines}"
-                lines.append(line)
-            text = "".join(lines)
+            text = read_until(process, "Ctrl-C", lines, timeout=120)
             url = re.search(r"JupyterLab with the tour notebook: (\S+)", text).group(1)
             assert f":{lab_port}/lab" in url and "token=tok" in url
             assert "01_tour.ipynb" in url

@@ -67,13 +67,20 @@ function model(calls) {
   });
 }
 
-test("a search shows counts, members with their archive, stops, and previews what is selected", async () => {
+/** A StorageBrowser on a fresh model, rendered and settled; `dispose` also removes it. */
+async function mount() {
   const calls = [];
   const m = model(calls);
   const el = document.createElement("div");
   document.body.append(el);
-  const dispose = storageBrowser.render({ model: m, el });
+  const unrender = storageBrowser.render({ model: m, el });
   await settle();
+  const dispose = () => { unrender(); el.remove(); };
+  return { calls, m, el, dispose };
+}
+
+test("a search shows counts, members with their archive, stops, and previews what is selected", async () => {
+  const { calls, m, el, dispose } = await mount();
   const toggle = el.querySelector("[aria-label='Look inside archives when searching']");
   assert.equal(toggle.checked, true, "archives are searched by default");
   el.querySelector("[aria-label='Search all subfolders by name']").value = "gauges";
@@ -135,16 +142,10 @@ test("a search shows counts, members with their archive, stops, and previews wha
   assert.equal(pane.hidden, false);
   assert.equal(pane.getAttribute("aria-label"), "Member preview pane");
   dispose();
-  el.remove();
 });
 
 test("unchecking the toggle searches names only, and Close results goes back to the folder", async () => {
-  const calls = [];
-  const m = model(calls);
-  const el = document.createElement("div");
-  document.body.append(el);
-  const dispose = storageBrowser.render({ model: m, el });
-  await settle();
+  const { calls, el, dispose } = await mount();
   el.querySelector("[aria-label='Look inside archives when searching']").click();
   const box = el.querySelector("[aria-label='Search all subfolders by name']");
   box.value = "x";
@@ -157,16 +158,10 @@ test("unchecking the toggle searches names only, and Close results goes back to 
   assert.ok(calls.some(([name, a]) => name === "cancel_search" && a.token === args.token));
   assert.equal(el.querySelector(".iw-search-bar").hidden, true);
   dispose();
-  el.remove();
 });
 
 test("inside an archive, \"All storage\" searches from the root and its results open their own archive", async () => {
-  const calls = [];
-  const m = model(calls);
-  const el = document.createElement("div");
-  document.body.append(el);
-  const dispose = storageBrowser.render({ model: m, el });
-  await settle();
+  const { calls, m, el, dispose } = await mount();
   const scope = el.querySelector("select[aria-label='Search scope']");
   assert.equal(scope.hidden, true, "at the root, here is all storage: no choice to make");
   m.change("path", "t2/input.zip");
@@ -211,5 +206,4 @@ test("inside an archive, \"All storage\" searches from the root and its results 
   assert.equal(el.querySelector(".iw-alert")?.hidden ?? true, true, "no error");
   assert.equal(scope.value, "all", "the choice stays for the next search");
   dispose();
-  el.remove();
 });

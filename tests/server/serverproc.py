@@ -10,6 +10,7 @@ import json
 import os
 import re
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+
+from inductiva_widgets._processes import stop_process
+
+from ..processes import wait_until_answers
 
 KEY = "hostile-key-alice"
 OTHER_KEY = "hostile-key-bob"
@@ -86,16 +91,11 @@ class ServerProcess:
         raise RuntimeError(f"the server did not start: {self.log_path.read_text()[-2000:]}")
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{self.url}/version", timeout=2)
-                return
-            except httpx.HTTPError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("the server process does not answer") from None
-                time.sleep(0.05)
+        try:
+            wait_until_answers(f"{self.url}/version", self.process, "the server process")
+        except RuntimeError:
+            self.stop()
+            raise
 
     def client(self, key: str | None = None, **kwargs) -> httpx.Client:
         """An API client with `key` (default: the server's first key)."""
@@ -130,13 +130,7 @@ class ServerProcess:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, signal.SIGTERM, timeout=10)
         self.process.stdout.close()
         self._log.close()
 

@@ -7,9 +7,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
+
+from ..processes import read_until
 
 
 def test_users_routes_answer_what_import_inductiva_reads(api):
@@ -33,13 +34,7 @@ def test_users_routes_need_a_key(server):
 
 def _drive(process: subprocess.Popen, lines: list[str]) -> None:
     try:
-        deadline = time.monotonic() + 60
-        while not any("Ctrl-C" in line for line in lines):
-            assert time.monotonic() < deadline, lines
-            line = process.stdout.readline()
-            assert line, f"serve exited early: {lines}"
-            lines.append(line)
-        text = "".join(lines)
+        text = read_until(process, "Ctrl-C", lines)
         url = re.search(r"export INDUCTIVA_API_URL=(\S+)", text).group(1)
         key = re.search(r"export INDUCTIVA_API_KEY=(\S+)", text).group(1)
         assert "demo data" in text

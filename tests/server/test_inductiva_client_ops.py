@@ -1,8 +1,6 @@
 """The unmodified `inductiva==0.18.12` client against the bundled server: copy, remove,
-ZIP members, space used, fetch from URL, isolation and export.
-
-Every test runs a short script with the real client in its own venv (`reference_client.py`),
-then checks what the client reports and what the server wrote on disk.
+ZIP members, space used, fetch from URL, isolation and export (continued from
+`test_inductiva_client.py`, and run the same way).
 """
 
 from __future__ import annotations

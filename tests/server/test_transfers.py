@@ -114,27 +114,27 @@ def test_large_file_streams_both_ways(api, tmp_path):
     assert total == size and down.hexdigest() == digest.hexdigest()
 
 
-def test_interrupted_upload_leaves_nothing(api, server):
-    put(api, "keep/file.txt", b"original contents")
-    url = httpx.URL(signed(api, "keep/file.txt", "upload"))
-    target = f"{url.raw_path.decode()}"
+def cut_off_upload(signed_url: str, headers: str, body: bytes) -> None:
+    """Send a PUT's head and part of its body, drop the connection, give the server time."""
+    url = httpx.URL(signed_url)
     with socket.create_connection((url.host, url.port)) as sock:
-        sock.sendall(
-            f"PUT {target} HTTP/1.1\r\nHost: {url.host}\r\nContent-Length: 1000000\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n".encode() + b"x" * 300_000)
+        sock.sendall(f"PUT {url.raw_path.decode()} HTTP/1.1\r\nHost: {url.host}\r\n"
+                     f"{headers}\r\n".encode() + body)
         time.sleep(0.3)
     time.sleep(0.5)
+
+
+def test_interrupted_upload_leaves_nothing(api, server):
+    put(api, "keep/file.txt", b"original contents")
+    cut_off_upload(signed(api, "keep/file.txt", "upload"),
+                   "Content-Length: 1000000\r\nContent-Type: application/octet-stream\r\n",
+                   b"x" * 300_000)
     root = region_root(server, "test-key-alice")
     assert (root / "keep/file.txt").read_bytes() == b"original contents"
     assert list((server.config.root / ".tmp").iterdir()) == []
     # A new file cut off mid-way never appears at all.
-    url2 = httpx.URL(signed(api, "keep/new.txt", "upload"))
-    with socket.create_connection((url2.host, url2.port)) as sock:
-        sock.sendall(
-            f"PUT {url2.raw_path.decode()} HTTP/1.1\r\nHost: {url2.host}\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n1000\r\n".encode() + b"y" * 100)
-        time.sleep(0.3)
-    time.sleep(0.5)
+    cut_off_upload(signed(api, "keep/new.txt", "upload"), "Transfer-Encoding: chunked\r\n",
+                   b"1000\r\n" + b"y" * 100)
     assert not (root / "keep/new.txt").exists()
     assert list((server.config.root / ".tmp").iterdir()) == []
 

@@ -22,8 +22,8 @@ from inductiva_widgets.storage import _gather_read
 
 from ..conftest import KEY
 from ..server.helpers import region_root
+from .sparse import ZERO, HoleWriter, MiB
 
-MiB = 1024 * 1024
 HEIGHTS = {"sweep-a": 0.05, "sweep-b": 0.10, "sweep-c": 0.15}
 
 
@@ -283,32 +283,6 @@ def test_bad_arguments(client):
         st.gather(SWEEP, kind="image", client=client)
     empty = st.gather("nothing-*/output.zip/a.csv", progress=False, client=client)
     assert empty.status.empty and empty.frame.empty
-
-
-ZERO = bytes(MiB)
-
-
-class HoleWriter:
-    """A file whose runs of zeros become holes (sparse), so big archives cost no disk."""
-
-    def __init__(self, fh) -> None:
-        self._fh = fh
-
-    def write(self, data) -> int:
-        if len(data) >= 4096 and memoryview(ZERO)[: len(data)] == data:
-            self._fh.seek(len(data), os.SEEK_CUR)
-        else:
-            self._fh.write(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._fh.tell()
-
-    def seek(self, *args) -> int:
-        return self._fh.seek(*args)
-
-    def flush(self) -> None:
-        self._fh.flush()
 
 
 MEMORY_SCRIPT = """

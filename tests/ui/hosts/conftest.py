@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from inductiva_widgets._processes import stop_process
+
 from ..conftest import KEY, TOKEN, _free_port, region_path, write_notebook
 
 # The folder every host test opens: made here, so no other UI test can delete it meanwhile.
@@ -106,13 +108,7 @@ def _serve(cmd: list[str], *, cwd: Path, env: dict[str, str], ready: str,
         if shutdown:
             with contextlib.suppress(httpx.HTTPError):
                 httpx.post(shutdown, timeout=10)
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, signal.SIGINT)
         # Helpers left in its group by a host that died badly.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
