@@ -133,7 +133,7 @@ def start_delay_proxy(rtt_ms: float) -> Iterator[RunningProxy]:
         yield RunningProxy(f"http://127.0.0.1:{int(line.split()[1])}", proc)
     finally:
         # Here, not at the top: the module also serves the reference client's venv.
-        from inductiva_widgets._processes import stop_process
+        from inductiva_widgets.processes import stop_process
 
         stop_process(proc, signal.SIGTERM, timeout=10)
 

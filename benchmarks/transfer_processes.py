@@ -255,7 +255,7 @@ def server_process(root: Path, log: Path, public_url: str | None = None) -> Iter
             time.sleep(0.05)
         yield Server(found[1], proc.pid)
     finally:
-        from inductiva_widgets._processes import stop_process  # the parent's venv only
+        from inductiva_widgets.processes import stop_process  # the parent's venv only
 
         stop_process(proc, signal.SIGTERM, timeout=10)
 

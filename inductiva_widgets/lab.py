@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from ._processes import stop_process
+from .processes import stop_process
 
 TOUR = "01_tour.ipynb"
 DEMO_KEY_FILE = "demo-key"

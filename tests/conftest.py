@@ -7,7 +7,7 @@ import signal
 import httpx
 import pytest
 
-from inductiva_widgets._processes import stop_process
+from inductiva_widgets.processes import stop_process
 from inductiva_widgets.server.config import ServerConfig
 from inductiva_widgets.server.runner import RunningServer, start_in_thread
 

@@ -1,5 +1,5 @@
 """Tests that run a program in a process of its own: waiting until it answers over HTTP,
-reading its output up to a line. Stopping it is `inductiva_widgets._processes.stop_process`.
+reading its output up to a line. Stopping it is `inductiva_widgets.processes.stop_process`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 
-from inductiva_widgets._processes import stop_process
+from inductiva_widgets.processes import stop_process
 
 # Prints "ready" once its handler is set, then exits 0 at the `needed`-th SIGINT.
 COUNTING = """

@@ -2,7 +2,7 @@
 
     result = storage.gather("*/output.zip/artifacts/gauges.csv")
     result.frame            # every task's rows, with `task` and `archive` columns first
-    result.status           # one row per task: found / missing / error, bytes read, why
+    result.status           # one row per folder: found / missing / error / skipped, why
     storage.gather(["t1", "t2"], member="stdout.txt", tail=5).texts   # {task: last lines}
 
 How it goes: the pattern is expanded with folder listings (only the folders the pattern's
@@ -11,10 +11,12 @@ flight), one `zip-file-range` request locates the member in each, one batched re
 signs the archives' URLs, and one ranged GET reads each member's compressed bytes. Nothing
 else of an archive is fetched, and locations and URLs are cached for a few minutes.
 
-A missing archive or member, or a corrupt or hostile archive, is that task's status; the
-other tasks still arrive. Memory is bounded by what is gathered: at most `max_bytes` per
-member (refused before reading when the archive says more, stopped mid-way when the data
-inflates past it).
+A missing member, or a corrupt or hostile archive, is that task's status; the other tasks
+still arrive. A folder with no archive at all (`datasets/`, a folder of one's own beside the
+tasks) is "skipped": it stays a row of `status`, counted apart from the tasks.
+
+Memory is bounded by what is gathered: at most `max_bytes` per member (refused before
+reading when the archive says more, stopped mid-way when the data inflates past it).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX_BYTES", "GatherResult", "gather"]
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-STATUSES = ("found", "missing", "error", "cancelled")
+STATUSES = ("found", "missing", "error", "cancelled", "skipped")
+SKIPPED = "skipped"  # a folder with no archive at all: not a task, counted apart
 
 
 @dataclass
@@ -61,6 +64,7 @@ class _Target:
     frame: Any = None
     rows: int | None = None
     cached: bool = False  # the location came from the cache (it may be stale)
+    named: bool = False  # asked for by name (a list), not found by a wildcard
 
 
 @dataclass
@@ -74,9 +78,10 @@ class GatherResult:
             (computed from `frame` on access, so the rows are held once).
         texts: text members (or their last `tail` lines), task -> str.
         contents: binary members, task -> bytes.
-        status: one row per task: task, archive, member (its full name when found),
-            status (found, missing, error, cancelled), detail (why, in words),
-            bytes_read (compressed bytes fetched), size (uncompressed bytes), rows.
+        status: one row per folder: task, archive, member (its full name when found),
+            status (found, missing, error, cancelled; skipped for a folder with no
+            archive at all, i.e. not a task), detail (why, in words), bytes_read
+            (compressed bytes fetched), size (uncompressed bytes), rows.
         kind: "table", "text" or "bytes".
     """
 
@@ -98,7 +103,7 @@ class GatherResult:
                 for task, rows in self.frame.groupby("task", observed=True, sort=False)}
 
     def tasks_with(self, status: str) -> list[str]:
-        """Tasks whose status is `status` (found, missing, error or cancelled)."""
+        """Tasks whose status is `status` (found, missing, error, cancelled or skipped)."""
         return self.status.loc[self.status["status"] == status, "task"].tolist()
 
     @property
@@ -110,6 +115,11 @@ class GatherResult:
         return self.tasks_with("missing")
 
     @property
+    def skipped(self) -> list[str]:
+        """Folders with no archive at all (not tasks): rows of `status`, counted apart."""
+        return self.tasks_with(SKIPPED)
+
+    @property
     def errors(self) -> dict[str, str]:
         """Task -> what went wrong, for the tasks whose member could not be read."""
         bad = self.status[self.status["status"] == "error"]
@@ -119,14 +129,32 @@ class GatherResult:
     def bytes_read(self) -> int:
         return int(self.status["bytes_read"].sum())
 
-    def summary(self) -> str:
+    def counts(self) -> str:
+        """"9 tasks, 8 found, 1 missing" (folders skipped not among them, see `skipped_note`)."""
         counts = self.status["status"].value_counts()
-        parts = [f"{int(counts.get(s, 0))} {s}" for s in STATUSES if counts.get(s, 0)]
+        tasks = len(self.status) - int(counts.get(SKIPPED, 0))
+        parts = [f"{int(counts.get(s, 0))} {s}" for s in STATUSES
+                 if s != SKIPPED and counts.get(s, 0)]
+        return f"{tasks} task{'' if tasks == 1 else 's'}, {', '.join(parts) or 'none'}"
+
+    def skipped_note(self) -> str:
+        """"4 folders without output.zip skipped" ("" when none was)."""
+        rows = self.status[self.status["status"] == SKIPPED]
+        if rows.empty:
+            return ""
+        names = {str(a).rsplit("/", 1)[-1] for a in rows["archive"]}
+        what = names.pop() if len(names) == 1 else "an archive"
+        n = len(rows)
+        return f"{n} folder{'' if n == 1 else 's'} without {what} skipped"
+
+    def summary(self) -> str:
         what = ""
+        skipped = self.skipped_note()
+        if skipped:
+            what = f"; {skipped}"
         if self.frame is not None:
-            what = f"; frame of {len(self.frame):,} rows x {self.frame.shape[1]} columns"
-        return (f"gather({self.pattern!r}): {len(self.status)} tasks, "
-                f"{', '.join(parts) or 'none'}{what}")
+            what += f"; frame of {len(self.frame):,} rows x {self.frame.shape[1]} columns"
+        return f"gather({self.pattern!r}): {self.counts()}{what}"
 
     def __repr__(self) -> str:
         return f"<GatherResult {self.summary()}>"
@@ -232,7 +260,10 @@ class _Run:
                                                      self.region)
             return
         except rd.ArchiveMissing:
-            self._set(target, "missing", f"no archive {target.archive}")
+            # A folder a wildcard matched that has no archive is no task (a data folder
+            # beside them): skipped. One asked for by name is missing what was asked.
+            self._set(target, "missing" if target.named else SKIPPED,
+                      f"no archive {target.archive}")
         except MemberNotFoundError:
             self._set(target, "missing", f"no {self.member} in {target.archive}")
         except StorageError as exc:
@@ -312,8 +343,10 @@ def gather(pattern: str | Sequence[str], member: str | None = None, *, kind: str
         **read_csv: passed to `pandas.read_csv` (over the guessed sep, header, comment).
 
     Returns a `GatherResult`: `.frame`, `.texts` or `.contents`, and `.status` with one
-    row per task. Raises TransferCancelled when cancelled, TypeError for keywords
-    `read_csv` does not take, InvalidArgumentError for a pattern naming no member.
+    row per folder (those a wildcard matched with no archive at all "skipped"; a folder
+    named in a list without one is "missing"). Raises TransferCancelled when
+    cancelled, TypeError for keywords `read_csv` does not take, InvalidArgumentError for a
+    pattern naming no member.
     """
     from . import default_client
 
@@ -335,7 +368,8 @@ def gather(pattern: str | Sequence[str], member: str | None = None, *, kind: str
     elif read_csv:
         raise TypeError(f"read_csv keywords ({', '.join(sorted(read_csv))}) only apply to "
                         f"tables; {member} is read as {wanted}")
-    targets = [_Target(task, archive)
+    named = not isinstance(pattern, str)
+    targets = [_Target(task, archive, named=named)
                for task, archive in zip(tg.task_names(archives), archives, strict=True)]
     tracker = Tracker(progress, len(targets), None, "Gathering")
     try:
@@ -396,7 +430,7 @@ def _result(targets: list[_Target], member: str, kind: str, tail: int | None,
     })
     result = GatherResult(frame, texts, contents, status, kind, shown,
                           [t.task for t in targets])
-    bad = len(targets) - len(found)
+    bad = sum(t.status not in ("found", SKIPPED) for t in targets)
     if bad:
         log.warning("%s (see .status)", result.summary())
     return result

@@ -20,6 +20,7 @@ from .gather_entry import GatherHost
 from .gather_view import GatherView
 from .previews import MemberPreviews, python_name
 from .searches import Searches
+from .task_selection import TaskSelection
 from .transfer_calls import TransferActions
 from .transfer_queue import TransferQueue
 
@@ -113,6 +114,9 @@ class StorageBrowser(GatherHost):
             self.queue, client=lambda: self.client, region=self._region,
             refresh=self.refresh, on_download_folder=self._downloaded_into)
         self.observe(self._notify_select, names="selected")
+        self._gather_tasks = TaskSelection()  # "Gather from the N selected tasks"
+        self.observe(lambda c: self._gather_tasks.select(list(c["new"])), names="selected")
+        self.observe(lambda c: self._gather_tasks.follow(c["new"]), names="path")
         self._load_header()
 
     @staticmethod
@@ -159,11 +163,12 @@ class StorageBrowser(GatherHost):
         return storage_dataframe(self.path, client=self.client, region=self._region(),
                                  folder_sizes=self.folder_sizes)
 
-    def gather(self, member_path: str) -> GatherView:
-        """Gather `member_path` (a member of a task's archive) from every task beside it:
-        the task folder becomes `*` (see `task_pattern`); the view shows it in a panel."""
+    def gather(self, member_path: str, tasks: list[str] | None = None) -> GatherView:
+        """Gather `member_path` (a member of a task's archive) from every task beside it
+        (the task folder becomes `*`, see `task_pattern`), or from the task folders in
+        `tasks` only (beside it too, see `task_sources`); the view shows it in a panel."""
         region = "" if self.region == "all" else self.region
-        return self._show_gather(member_path, region, self.height)
+        return self._show_gather(member_path, region, self.height, tasks)
 
     @property
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -253,6 +258,7 @@ class StorageBrowser(GatherHost):
         for entry in listing["contents"]:
             full = posixpath.join(base, entry["name"]) if base else entry["name"]
             rows.append(_row(full, entry, self._kind(entry)))
+        self._gather_tasks.seen(rows)
         if not base:
             self._mark_tasks([r for r in rows if r["kind"] == "folder"])
         for row in rows:
@@ -455,29 +461,22 @@ class StorageBrowser(GatherHost):
     @rpc
     def preview(self, archive: str, member: str, mode: str = "auto",
                 offset: int = 0) -> dict[str, Any]:
-        """A preview of `member` of `archive` (see `previews.preview_member`)."""
-        return self._previews.preview(archive, member, mode, offset)
+        """A preview of `member` of `archive` (see `previews.preview_member`); with the
+        `open_gather` arguments for "Gather from the N selected tasks" when it offers it."""
+        reply = self._previews.preview(archive, member, mode, offset)
+        offer = self._gather_tasks.offer(archive, member)
+        return {**reply, "gather_selected": offer} if offer else reply
 
     @rpc
-    def open_gather(self, path: str) -> dict[str, Any]:
-        """ "Gather from all tasks" for the member at `path` (see `gather`)."""
-        return {"pattern": self.gather(path).pattern}
+    def open_gather(self, path: str, tasks: list[str] | None = None) -> dict[str, Any]:
+        """ "Gather from all tasks" (or from the task folders `tasks`) for the member at
+        `path` (see `gather`)."""
+        return {"pattern": self.gather(path, tasks).pattern}
 
     @rpc
     def file_preview(self, path: str, mode: str = "auto", offset: int = 0) -> dict[str, Any]:
         """A preview of a stored file by byte range (see `file_previews.preview_file`)."""
         return preview_file(self.client, path, mode, int(offset), region=self._region())
-
-    @rpc
-    def member_frame(self, archive: str, member: str) -> dict[str, Any]:
-        """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
-        return self._previews.member_frame(archive, member)
-
-    @rpc
-    def download_member(self, archive: str, member: str,
-                        folder: str = "./downloads") -> dict[str, Any]:
-        """Download one member into the kernel-side `folder`; returns the local path."""
-        return self._previews.download_member(archive, member, folder)
 
     @rpc
     def reload(self) -> dict[str, Any]:

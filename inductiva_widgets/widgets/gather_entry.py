@@ -1,10 +1,12 @@
-""""Gather from all tasks": one member of one task's archive, gathered from every task.
+""""Gather from all tasks": one member of one task's archive, gathered from every task
+(or from the tasks selected in the StorageBrowser's table).
 
 `task_pattern` turns `<folders>/<task>/output.zip/<member>` into the `storage.gather`
-pattern `<folders>/*/output.zip/<member>`. `GatherHost` is the base of the widgets that
-offer it (StorageBrowser, ZipExplorer): it holds the `GatherView` in a synced trait, and
-the view shows it in a panel of its own (anywidget's widget composition: the trait travels
-as "anywidget:<model id>" and the view renders it with `host.getWidget`).
+pattern `<folders>/*/output.zip/<member>`; `task_sources` checks a list of task folders
+beside it (what the view sends is not trusted). `GatherHost` is the base of the widgets
+that offer it (StorageBrowser, ZipExplorer): it holds the `GatherView` in a synced trait,
+and the view shows it in a panel of its own (anywidget's widget composition: the trait
+travels as "anywidget:<model id>" and the view renders it with `host.getWidget`).
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ import posixpath
 from typing import Any
 
 import anywidget
+import traitlets
 
-from ..storage import InvalidArgumentError
-from ..storage.paths import normalize, split_member
-from ..storage.tasks import TASK_FILES
-from ._rpc import RpcWidget, rpc
+from ..storage import InvalidArgumentError, InvalidPathError
+from ..storage.paths import archive_part, normalize, split_member
+from ..storage.tasks import TASK_FILES, TASK_OUTPUT_ZIP
+from ._rpc import rpc
 from .gather_view import GatherView
+from .member_calls import MemberCalls
 from .previews import python_name
 
 _GLOB = set("*?[")
 PANEL_HEAD = 34  # pixels of the panel's own header, left out of the GatherView's height
+MAX_TASKS = 1000  # the most task folders one "Gather from the selected tasks" names
+MAX_PATH = 1024  # characters of one task folder's path (longer ones are refused unread)
+ALL_TASKS = "Gathered from all tasks"
 
 
 def _literal(segment: str) -> str:
@@ -59,7 +66,59 @@ def task_pattern(member_path: str) -> str:
     return "/".join([*parents, "*", name, member])
 
 
-class GatherHost(RpcWidget):
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}…{text[-12:]}"
+
+
+def task_sources(member_path: str, tasks: object) -> tuple[list[str], str]:
+    """The `storage.gather` sources and member for `member_path` gathered from `tasks`
+    only: task folders beside the member's own (the same parent folder).
+
+        task_sources("runs/t1/output.zip/x.csv", ["runs/t1", "runs/t3"])
+            -> (["runs/t1", "runs/t3"], "x.csv")
+        task_sources("t1/input.zip/sim/INPUT", ["t1", "t2"])
+            -> (["t1/input.zip", "t2/input.zip"], "sim/INPUT")
+
+    `tasks` may come from a view: it must be a list of at most `MAX_TASKS` folder paths,
+    each normalized, none inside an archive, all in the member's task's parent folder
+    (duplicates are dropped). InvalidArgumentError says what is wrong otherwise.
+    """
+    task_pattern(member_path)  # the member path itself: a member of a task archive
+    path = normalize(member_path, allow_root=False, what="member path")
+    archive, member = split_member(path) or ("", "")
+    folder, name = posixpath.split(archive)
+    parent = posixpath.dirname(folder)
+    where = f"in {parent}/" if parent else "at the root"
+    if not isinstance(tasks, (list, tuple)) or not all(isinstance(t, str) for t in tasks):
+        raise InvalidArgumentError("tasks must be a list of task folder paths")
+    if not tasks:
+        raise InvalidArgumentError("tasks is empty: name the task folders to gather from")
+    if len(tasks) > MAX_TASKS:
+        raise InvalidArgumentError(f"{len(tasks):,} tasks named; at most {MAX_TASKS:,} can be "
+                                   "gathered by name (use the pattern for all of them)")
+    folders = []
+    for i, task in enumerate(tasks):
+        if len(task) > MAX_PATH:
+            raise InvalidArgumentError(f"tasks[{i}] is longer than {MAX_PATH} characters")
+        try:
+            normal = normalize(task, allow_root=False, what="task folder")
+        except InvalidPathError as exc:
+            raise InvalidArgumentError(f"tasks[{i}]: {exc}") from None
+        if archive_part(normal) is not None:
+            raise InvalidArgumentError(f"tasks[{i}] {_short(task)} is an archive or inside "
+                                       "one; name task folders")
+        if posixpath.dirname(normal) != parent:
+            raise InvalidArgumentError(f"tasks[{i}] {_short(task)} is not beside {folder}: "
+                                       f"the tasks must be folders {where}")
+        folders.append(normal)
+    folders = list(dict.fromkeys(folders))
+    # A folder stands for its output.zip in `storage.gather`; other archives are named.
+    sources = folders if name == TASK_OUTPUT_ZIP else [f"{f}/{name}" for f in folders]
+    return sources, member
+
+
+class GatherHost(MemberCalls):
     """A widget whose view can show a `GatherView` of its own ("Gather from all tasks")."""
 
     default_python_name = "widget"  # the name hints use when no notebook variable holds it
@@ -67,14 +126,27 @@ class GatherHost(RpcWidget):
     gather_view = anywidget.WidgetTrait().tag(sync=True)
     # WidgetTrait takes no arguments: its help is set on the instance.
     gather_view.help = "the GatherView shown in the widget's gather panel (None: no panel)"
+    gather_title = traitlets.Unicode(
+        ALL_TASKS, help="the gather panel's title: which tasks it gathered from").tag(sync=True)
 
-    def _show_gather(self, member_path: str, region: str, height: int) -> GatherView:
-        """Open a `GatherView` of every task's copy of `member_path` in the panel (the one
-        shown before is closed); `height` is the host widget's."""
-        view = GatherView(task_pattern(member_path), client=self.client, region=region,
-                          height=max(320, height - PANEL_HEAD))
+    def _show_gather(self, member_path: str, region: str, height: int,
+                     tasks: list[str] | None = None) -> GatherView:
+        """Open a `GatherView` of every task's copy of `member_path` (or of the `tasks`
+        named, see `task_sources`) in the panel (the one shown before is closed); `height`
+        is the host widget's."""
+        size = max(320, height - PANEL_HEAD)
+        if tasks is None:
+            view = GatherView(task_pattern(member_path), client=self.client, region=region,
+                              height=size)
+            title = ALL_TASKS
+        else:
+            sources, member = task_sources(member_path, tasks)
+            view = GatherView(sources, member, client=self.client, region=region, height=size)
+            n = len(sources)
+            title = f"Gathered from {n} selected task{'' if n == 1 else 's'}"
         view.reached_as = lambda: f"{python_name(self, self.default_python_name)}.gather_view"
         self.close_gather()
+        self.gather_title = title  # before the view: the panel shows both at once
         self.gather_view = view
         return view
 

@@ -107,7 +107,8 @@ class GatherView(RpcWidget):
                  client: StorageClient | None = None, *, region: str = "",
                  height: int = 460, autorun: bool = True, **options: Any) -> None:
         _check_options(options)
-        shown = pattern if isinstance(pattern, str) else f"{len(pattern)} archives"
+        n = 0 if isinstance(pattern, str) else len(pattern)
+        shown = pattern if isinstance(pattern, str) else f"{n} task{'' if n == 1 else 's'}"
         if member:
             shown = f"{shown} · {member}"
         super().__init__(client=client, pattern=shown, height=height, autorun=autorun)
@@ -141,7 +142,7 @@ class GatherView(RpcWidget):
 
     @property
     def status(self) -> pd.DataFrame | None:
-        """One row per task: found, missing, error or cancelled, and why."""
+        """One row per folder: found, missing, error, cancelled or skipped, and why."""
         return self._result.status if self._result is not None else None
 
     def _progress(self, p: storage.TransferProgress) -> None:
@@ -183,18 +184,21 @@ class GatherView(RpcWidget):
 
     @rpc
     def summary(self) -> dict[str, Any]:
-        """What was gathered: kind, columns, numeric columns, one status row per task."""
+        """What was gathered: kind, columns, numeric columns, one status row per folder
+        (`skipped` says how many had no archive at all)."""
         result = self._require()
         frame = result.frame
         status = [{k: _json_value(v) for k, v in row.items()}
                   for row in result.status.to_dict("records")]
-        counts = result.status["status"].value_counts()
-        words = ", ".join(f"{int(counts[s])} {s}" for s in storage.GatherResult.STATUSES
-                          if counts.get(s, 0))
-        shown = f"{len(result.status)} tasks: {words or 'none'}"
+        # "9 tasks: 8 found, 1 missing · 4 folders without output.zip skipped": folders
+        # with no archive are no tasks; the view shows their rows folded away.
+        shown = result.counts().replace(", ", ": ", 1)
+        skipped = result.skipped_note()
+        if skipped:
+            shown += f" · {skipped}"
         if frame is not None:
             shown += f" · {len(frame):,} rows"
-        reply: dict[str, Any] = {"summary": shown, "kind": result.kind,
+        reply: dict[str, Any] = {"summary": shown, "kind": result.kind, "skipped": skipped,
                                  "status": status, "rows_total": 0, "columns": [],
                                  "numeric": [], "x": None}
         if frame is not None:

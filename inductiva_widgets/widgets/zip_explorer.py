@@ -257,17 +257,6 @@ class ZipExplorer(GatherHost):
                 "members": sorted(files, key=lambda f: f["name"])}
 
     @rpc
-    def member_frame(self, archive: str, member: str) -> dict[str, Any]:
-        """Read a whole CSV/TSV member into `frames[name]`; returns its shape and dtypes."""
-        return self._previews.member_frame(archive, member)
-
-    @rpc
-    def download_member(self, archive: str, member: str,
-                        folder: str = "./downloads") -> dict[str, Any]:
-        """Download one member into the kernel-side `folder`; returns the local path."""
-        return self._previews.download_member(archive, member, folder)
-
-    @rpc
     def reload(self) -> dict[str, Any]:
         """Read the member list again; the view then asks for it."""
         self._infos = None

@@ -1,5 +1,6 @@
-// "Gather from all tasks": a GatherView shown in a panel over the StorageBrowser's or the
-// ZipExplorer's own view. Python holds the child widget in the `gather_view` trait, which
+// "Gather from all tasks" (or from the tasks selected in the StorageBrowser's table): a
+// GatherView shown in a panel over the StorageBrowser's or the ZipExplorer's own view.
+// Python holds the child widget in the `gather_view` trait, which
 // arrives as "anywidget:<model id>"; anywidget's host (widget composition, anywidget 0.11)
 // renders the child's own view into the panel. Close asks Python to drop the child, and
 // the trait's change takes the panel away.
@@ -32,10 +33,13 @@ export function createGatherPanel(parentScope, { model, host, rpc, onError }) {
   const closeButton = scope.h("button", { class: "iw-button", "aria-label": "Close the gathered view",
     onclick: () => close() }, "Close");
   const note = h("div", { class: "iw-gather-panel-note", role: "status" });
+  // "Gathered from all tasks" or "Gathered from 3 selected tasks": Python says which.
+  const title = h("h3", { class: "iw-gather-panel-title", id: titleId }, "Gathered from all tasks");
+  const renderTitle = () => { title.textContent = model.get("gather_title") || "Gathered from all tasks"; };
   const body = h("div", { class: "iw-gather-panel-body" });
   const el = h("section", { class: "iw-gather-panel", role: "region", "aria-labelledby": titleId, hidden: true },
     h("div", { class: "iw-gather-panel-head" },
-      h("h3", { class: "iw-gather-panel-title", id: titleId }, "Gathered from all tasks"),
+      title,
       h("span", { class: "iw-spacer" }), closeButton),
     note, body);
   scope.listen(el, "keydown", (e) => {
@@ -85,6 +89,8 @@ export function createGatherPanel(parentScope, { model, host, rpc, onError }) {
   }
 
   scope.onModel(model, "change:gather_view", sync);
+  scope.onModel(model, "change:gather_title", renderTitle);
+  renderTitle();
   scope.add(detach);
   sync();
   return { el, dispose: () => scope.dispose() };

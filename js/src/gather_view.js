@@ -4,6 +4,7 @@
 // only draws what the replies carry.
 import { clear, h } from "./dom.js";
 import { Scope } from "./lifecycle.js";
+import { keepKeysInWidget } from "./keys.js";
 import { createRpc } from "./rpc.js";
 import { createAlert } from "./alert.js";
 import { formatBytes } from "./format.js";
@@ -49,6 +50,8 @@ const STYLE = `
 .iw-gv-status-found { color: var(--jp-success-color1, #388e3c); }
 .iw-gv-status-missing { color: var(--jp-warn-color1, #f57c00); }
 .iw-gv-status-error, .iw-gv-status-cancelled { color: var(--jp-error-color1, #d32f2f); }
+.iw-gv-status-skipped { color: var(--jp-ui-font-color2, #555); }
+.iw-gv-skipped > summary { cursor: pointer; color: var(--jp-ui-font-color2, #555); padding: 2px 0; }
 .iw-gv-plot svg { width: 100%; max-width: 900px; height: auto; display: block; }
 .iw-gv-plot .axis { stroke: var(--jp-ui-font-color2, #555); stroke-width: 1; }
 .iw-gv-plot .grid { stroke: var(--jp-border-color2, #e0e0e0); stroke-width: 1; }
@@ -124,6 +127,12 @@ export function pageLabel(offset, shown, total) {
   if (!total) return "no rows";
   const fmt = (n) => n.toLocaleString("en-US");
   return `rows ${fmt(offset + 1)}–${fmt(offset + shown)} of ${fmt(total)}`;
+}
+
+/** Status rows split: the tasks, and the folders skipped (no archive at all). */
+export function splitSkipped(rows) {
+  return { tasks: rows.filter((r) => r.status !== "skipped"),
+    skipped: rows.filter((r) => r.status === "skipped") };
 }
 
 /** "7 of 13 tasks · 1.20 MiB read" while running. */
@@ -209,6 +218,7 @@ function render({ model, el }) {
     h("div", { class: "iw-gv-body" }, codeBox, frameNote, statusBox, plotBox, tableBox, textBox));
   el.append(root);
   scope.add(() => root.remove());
+  keepKeysInWidget(scope, root); // JupyterLab's command-mode keys must not act on the notebook
 
   function toggleCode() {
     codeBox.hidden = !codeBox.hidden;
@@ -246,9 +256,7 @@ function render({ model, el }) {
     if (model.get("error")) alert.show(model.get("error"));
   }
 
-  function renderStatus() {
-    clear(statusBox);
-    const rows = summary.status;
+  function statusTable(rows, label, caption) {
     const head = h("tr", {}, ...["task", "status", "detail", "read", "rows"].map((c) => h("th", { scope: "col" }, c)));
     const body = rows.map((r) => h("tr", {},
       h("td", {}, r.task),
@@ -256,13 +264,26 @@ function render({ model, el }) {
       h("td", {}, r.detail || ""),
       h("td", { title: `${r.bytes_read} bytes` }, formatBytes(r.bytes_read)),
       h("td", {}, r.rows === null ? "" : r.rows.toLocaleString("en-US"))));
-    statusBox.append(h("h3", {}, "Tasks"), h("div", { class: "iw-gv-table", role: "region", tabindex: 0,
-      "aria-label": "Task status table" },
-      h("table", {}, h("caption", {}, `${rows.length} task${rows.length === 1 ? "" : "s"}`),
-        h("thead", {}, head), h("tbody", {}, ...body))));
+    return h("div", { class: "iw-gv-table", role: "region", tabindex: 0, "aria-label": label },
+      h("table", {}, ...(caption ? [h("caption", {}, caption)] : []), h("thead", {}, head), h("tbody", {}, ...body)));
+  }
+
+  function renderStatus() {
+    clear(statusBox);
+    const { tasks, skipped } = splitSkipped(summary.status);
+    statusBox.append(h("h3", {}, "Tasks"),
+      statusTable(tasks, "Task status table", `${tasks.length} task${tasks.length === 1 ? "" : "s"}`));
+    // Folders with no archive at all are no tasks: one line, their rows folded under it.
+    if (skipped.length) {
+      statusBox.append(h("details", { class: "iw-gv-skipped" },
+        h("summary", {}, summary.skipped || `${skipped.length} folders skipped`),
+        statusTable(skipped, "Skipped folders", "")));
+    }
   }
 
   async function renderPlot(y) {
+    // A column chosen by keyboard rebuilds the select: the focus stays on the new one.
+    const hadFocus = plotBox.contains(document.activeElement);
     clear(plotBox);
     if (!summary.numeric.length) { plotBox.hidden = true; return; }
     plotBox.hidden = false;
@@ -270,6 +291,7 @@ function render({ model, el }) {
       onchange: (e) => renderPlot(e.target.value) },
     ...summary.numeric.filter((c) => c !== summary.x).map((c) => h("option", { value: c, selected: c === y }, c)));
     plotBox.append(h("h3", {}, "Plot ", choose, h("span", { class: "iw-gv-muted" }, ` against ${summary.x}`)));
+    if (hadFocus) choose.focus();
     if (!choose.value) return;
     try {
       const reply = await rpc.call("series", { y: choose.value });
@@ -284,6 +306,8 @@ function render({ model, el }) {
   async function renderPage() {
     try {
       const reply = await rpc.call("rows", { offset, limit: PAGE });
+      // A page turned by keyboard rebuilds the pager: the focus goes to its new buttons.
+      const hadFocus = tableBox.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") : null;
       clear(tableBox);
       tableBox.hidden = false;
       const prev = scope.h("button", { class: "iw-button", "aria-label": "Previous rows", disabled: offset === 0,
@@ -298,6 +322,8 @@ function render({ model, el }) {
           h("thead", {}, h("tr", {}, ...reply.columns.map((c) => h("th", { scope: "col" }, c)))),
           h("tbody", {}, ...reply.rows.map((row) => h("tr", {}, ...row.map((v) => h("td", {}, v === null ? "" : String(v)))))))),
         h("div", { class: "iw-header" }, prev, next, h("span", { class: "iw-gv-muted" }, label)));
+      const same = hadFocus === "Previous rows" ? prev : next; // else the other, at either end
+      if (hadFocus) (same.disabled ? [prev, next].find((b) => !b.disabled) : same)?.focus();
     } catch (error) {
       alert.show(error.message);
     }

@@ -6,12 +6,14 @@
 //   download_member({archive, member, folder}) to a kernel-side folder
 // and the StorageBrowser also
 //   file_preview({path, mode, offset})         a stored file, by byte range (`showFile`)
-// A member of a task archive also offers "Gather from all tasks" (`onGather`).
+// A member of a task archive also offers "Gather from all tasks" (`onGather`), and maybe
+// "Gather from the N selected tasks" (see preview_gather.js), which calls
+//   open_gather(reply.gather_selected)         the reply holds the call's {path, tasks}
 // Python writes the method's name and the "Show code" text; this only shows them.
 import { clear, h } from "./dom.js";
 import { createAlert } from "./alert.js";
 import { exactBytes, formatBytes } from "./format.js";
-import { isTaskArchive } from "./gather_panel.js";
+import { createPreviewGather } from "./preview_gather.js";
 
 let previewCounter = 0;
 
@@ -92,16 +94,14 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     h("label", { class: "iw-preview-label", for: `${uid}-folder` }, "Save to"), folderInput,
     downloadButton);
   folderInput.id = `${uid}-folder`;
-  // The same member from every task beside this one (`storage.gather`), in a panel.
-  const gatherButton = scope.h("button", { class: "iw-button iw-preview-gather", hidden: true,
-    title: "Read this member from every task folder beside this one, as one table",
-    onclick: () => gather() }, "Gather from all tasks");
+  const gathers = createPreviewGather(scope, { rpc, onGather, onError: (m) => showError(m),
+    before: () => { const mine = seq; showError(""); result.textContent = ""; return () => mine === seq; } });
   const result = h("div", { class: "iw-preview-result", role: "status" });
   const body = h("div", { class: "iw-preview-body" });
   const placeholder = h("div", { class: "iw-preview-empty" }, "Select a member to preview it.");
   const head = h("div", { class: "iw-preview-head", hidden: true }, title, meta, fetched);
   const controls = h("div", { class: "iw-preview-controls", hidden: true }, actions, saveRow,
-    gatherButton, result, codeBox);
+    gathers.el, result, codeBox);
   const el = h("section", { class: "iw-preview", role: "region", "aria-label": "Member preview",
     "aria-live": "polite" }, placeholder, head, alert.el, note, controls, body);
   const showError = alert.show;
@@ -130,7 +130,7 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     el.setAttribute("aria-busy", busy ? "true" : "false");
     for (const b of actions.querySelectorAll("button")) b.disabled = busy;
     downloadButton.disabled = busy;
-    gatherButton.disabled = busy;
+    gathers.setBusy(busy);
   }
 
   function setCode(code) {
@@ -238,6 +238,7 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
       : `${exactBytes(reply.size)}, ${exactBytes(reply.compressed_size)} compressed`;
     note.hidden = !reply.note;
     note.textContent = reply.note || "";
+    gathers.reply(reply);
     el.dataset.kind = reply.kind;
     if (reply.kind === "text") {
       if (reply.mode === "head" || reply.mode === "tail") state.textMode = reply.mode;
@@ -309,23 +310,6 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
     }
   }
 
-  let gathering = false;
-  async function gather() {
-    // Not disabled while it opens: the button keeps the focus, which the panel gives back.
-    if (!state || !onGather || gathering) return;
-    const mine = seq;
-    showError("");
-    result.textContent = "";
-    gathering = true;
-    try {
-      await onGather(state.archive, state.member);
-    } catch (error) {
-      if (mine === seq) showError(error.message);
-    } finally {
-      gathering = false;
-    }
-  }
-
   /** Preview `member` of `archive` (its default view: a log's tail, anything else's head). */
   function show(archive, member) {
     return start({ archive, member, file: null, name: member });
@@ -342,7 +326,7 @@ export function createMemberPreview(parentScope, { rpc, downloadFolder = "./down
       eof: true, atStart: true, textMode: "head", code: "", info: null };
     el.setAttribute("aria-label", target.file ? "File preview" : "Member preview");
     saveRow.hidden = !!target.file; // a stored file downloads with the browser's own buttons
-    gatherButton.hidden = !onGather || !!target.file || !isTaskArchive(target.archive);
+    gathers.start(target.file ? null : target.archive, target.member);
     placeholder.hidden = true;
     head.hidden = false;
     controls.hidden = false;

@@ -59,6 +59,7 @@
  * @property {string} last_frame_name
  * @property {string} download_folder
  * @property {string|null} gather_view - "anywidget:<model id>" of the GatherView shown, or null
+ * @property {string} gather_title - the gather panel's title
  */
 
 /**
@@ -77,6 +78,7 @@
  * @property {string} last_frame_name
  * @property {string} download_folder
  * @property {string|null} gather_view - "anywidget:<model id>" of the GatherView shown, or null
+ * @property {string} gather_title - the gather panel's title
  */
 
 /**

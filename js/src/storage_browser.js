@@ -4,6 +4,7 @@
 import { h, middleEllipsis } from "./dom.js";
 import { icon } from "./icons.js";
 import { Scope } from "./lifecycle.js";
+import { keepKeysInWidget } from "./keys.js";
 import { createRpc } from "./rpc.js";
 import { createAlert } from "./alert.js";
 import { createTree } from "./tree.js";
@@ -146,11 +147,8 @@ function render({ model, el, host }) {
     const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
     if (e.key === "/" && !typing) { e.preventDefault(); toolbar.focusFilter(); }
     if (e.key === "Escape" && dialogs.isOpen) dialogs.close();
-    // Keys typed in the widget are the widget's: JupyterLab's command-mode shortcuts ("A"
-    // adds a cell, "D D" deletes one) must not act on the notebook. Ctrl/Cmd/Alt ones
-    // (save, undo) still reach it.
-    if (!e.ctrlKey && !e.metaKey && !e.altKey) e.stopPropagation();
   });
+  keepKeysInWidget(scope, root); // JupyterLab's command-mode keys must not act on the notebook
 
   // -- behaviour --------------------------------------------------------------------------------
   function renderSelection() {

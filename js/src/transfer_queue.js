@@ -1,6 +1,7 @@
 // TransferQueue view: the transfers panel on its own.
 import { h } from "./dom.js";
 import { Scope } from "./lifecycle.js";
+import { keepKeysInWidget } from "./keys.js";
 import { createRpc } from "./rpc.js";
 import { createAlert } from "./alert.js";
 import { createTransfersPanel } from "./transfers_panel.js";
@@ -21,6 +22,7 @@ function render({ model, el }) {
   const root = h("div", { class: "iw-queue" }, alert.el, panel.el, codeBox);
   el.append(root);
   scope.add(() => root.remove());
+  keepKeysInWidget(scope, root); // JupyterLab's command-mode keys must not act on the notebook
   const update = () => {
     panel.update(model.get("transfers") || []);
     panel.el.hidden = false;

@@ -3,6 +3,7 @@
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 import { Scope } from "./lifecycle.js";
+import { keepKeysInWidget } from "./keys.js";
 import { createRpc } from "./rpc.js";
 import { createAlert } from "./alert.js";
 import { createTree } from "./tree.js";
@@ -174,6 +175,7 @@ function render({ model, el, host }) {
     gatherPanel.el);
   el.append(root);
   scope.add(() => root.remove());
+  keepKeysInWidget(scope, root); // JupyterLab's command-mode keys must not act on the notebook
 
   async function loadList() {
     tree.message("Reading the member list…");

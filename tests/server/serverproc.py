@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from inductiva_widgets._processes import stop_process
+from inductiva_widgets.processes import stop_process
 
 from ..processes import wait_until_answers
 

@@ -1,6 +1,8 @@
-""""Gather from all tasks" in the StorageBrowser, in real JupyterLab and Chromium.
+""""Gather from all tasks" (and from the selected tasks) in the StorageBrowser, in real
+JupyterLab and Chromium.
 
-Screenshots: test-artifacts/gather-entry-{button,light,dark}.png.
+Screenshots: test-artifacts/gather-entry-{button,light,dark}.png,
+gather-selected-{button,light,dark}.png.
 """
 
 from __future__ import annotations
@@ -99,3 +101,82 @@ def test_gather_from_all_tasks_in_the_zip_explorer(lab, page, demo_server):
     explorer.screenshot(path=str(ARTIFACTS / "gather-entry-explorer.png"))
     panel.get_by_role("button", name="Close the gathered view").click()
     expect(panel).to_be_hidden()
+
+
+def test_gather_from_the_selected_tasks_in_the_browser(lab, page, demo_server):
+    found = tasks_with_gauges(demo_server)
+    if len(found) < 4:
+        pytest.skip("fewer than four tasks with gauges are left in the shared demo storage")
+    chosen = [found[0], found[2], found[3]]
+    task = chosen[1]
+    base, folder = lab
+    name = write_notebook(folder, "gather_selected.ipynb", [
+        "from inductiva_widgets import StorageBrowser\nb = StorageBrowser('/', height=680)\nb",
+        "print(sorted(b.gather_view.frame['task'].unique()) == "
+        f"{sorted(chosen)!r}, b.gather_title)",
+    ])
+    nb = Notebook(page, base, name)
+    expect = nb.expect
+    nb.run_cell(0)
+    browser = page.locator(".iw-browser").first
+    rows = [browser.locator(f"[role=row][data-path='{t}']") for t in chosen]
+    expect(rows[0]).to_be_visible(timeout=60_000)
+    # Three task folders side by side, with ctrl-click; then one of them is opened.
+    rows[0].click()
+    for row in rows[1:]:
+        row.click(modifiers=["Control"])
+    expect(browser.locator("[role=row][aria-selected='true']")).to_have_count(3)
+    rows[1].dblclick()
+    for inner in ("output.zip", "output.zip/artifacts", "output.zip/artifacts/results"):
+        browser.locator(f"[role=row][data-path='{task}/{inner}']").dblclick(timeout=30_000)
+    member = browser.locator(f"[role=row][data-path='{task}/output.zip/{GAUGES}']")
+    member.click(timeout=30_000)
+    pane = browser.get_by_role("complementary", name="Member preview pane")
+    expect(pane.locator(".iw-preview-fetched")).to_contain_text("fetched", timeout=30_000)
+    selected = pane.get_by_role("button", name="Gather from the 3 selected tasks")
+    expect(selected).to_be_visible()
+    expect(pane.get_by_role("button", name="Gather from all tasks")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(path=str(ARTIFACTS / "gather-selected-button.png"))
+
+    selected.click()
+    panel = browser.get_by_role("region", name="Gathered from 3 selected tasks")
+    expect(panel).to_be_visible(timeout=30_000)
+    view = panel.locator(".iw-gv")
+    expect(view).to_contain_text(f"Gather 3 tasks · {GAUGES}", timeout=30_000)
+    status = view.get_by_role("region", name="Task status table")
+    expect(status.locator("tbody tr td.iw-gv-status-found")).to_have_count(3, timeout=60_000)
+    expect(status.locator("tbody tr")).to_have_count(3)
+    for t in chosen:
+        expect(status).to_contain_text(t)
+    legend = view.get_by_role("list", name="Legend")
+    expect(legend.get_by_role("listitem")).to_have_text(chosen)
+    expect(view.get_by_role("region", name="Gathered table").locator("caption")).to_have_text(
+        f"rows 1–50 of {3 * 6000:,}")
+    view.get_by_role("button", name="Show code").click()
+    expect(view.get_by_label("Equivalent Python code")).to_contain_text(
+        f"storage.gather({chosen!r}, member={GAUGES!r})")
+    browser.screenshot(path=str(ARTIFACTS / "gather-selected-light.png"))
+    assert axe_violations(page) == []
+    nb.run_cell(1)
+    expect(nb.cell(1).locator(".jp-OutputArea-output")).to_contain_text(
+        "True Gathered from 3 selected tasks", timeout=30_000)
+    nb.set_theme("JupyterLab Dark")
+    browser.screenshot(path=str(ARTIFACTS / "gather-selected-dark.png"))
+    nb.set_theme("JupyterLab Light")
+
+    # Out of the selection's parent (the root holds everything: another task's member
+    # is not among the selected), the second button is not offered.
+    panel.get_by_role("button", name="Close the gathered view").click()
+    expect(panel).to_be_hidden()
+    other = found[1]
+    up = browser.get_by_role("button", name="Up one folder")
+    for _ in range(4):  # results, artifacts, output.zip, the task: back at the root
+        up.click()
+    browser.locator(f"[role=row][data-path='{other}']").dblclick(timeout=30_000)
+    for inner in ("output.zip", "output.zip/artifacts", "output.zip/artifacts/results"):
+        browser.locator(f"[role=row][data-path='{other}/{inner}']").dblclick(timeout=30_000)
+    browser.locator(f"[role=row][data-path='{other}/output.zip/{GAUGES}']").click(timeout=30_000)
+    expect(pane.locator(".iw-preview-fetched")).to_contain_text("fetched", timeout=30_000)
+    expect(pane.get_by_role("button", name="Gather from all tasks")).to_be_visible()
+    expect(pane.get_by_role("button", name=re.compile("selected tasks"))).to_be_hidden()

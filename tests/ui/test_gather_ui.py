@@ -1,6 +1,7 @@
 """GatherView in real JupyterLab and Chromium, over the demo storage (its SWASH sweep).
 
-Screenshots: test-artifacts/gather-{light,dark,narrow}.png.
+Screenshots: test-artifacts/gather-{light,dark,narrow}.png, the status with the folders
+skipped folded and open: gather-skipped-{folded,open}.png.
 """
 
 from __future__ import annotations
@@ -78,7 +79,20 @@ def test_gather_a_sweep(lab, page, demo_server):
     # One status row per task; the ones without gauges say why.
     status = widget.get_by_role("region", name="Per-task status")
     expect(status.locator("tbody tr td.iw-gv-status-found")).to_have_count(len(expected))
-    expect(status).to_contain_text("no archive gather-plain/output.zip")
+    # Folders with no archive (not tasks) are one folded line, their rows under it.
+    expect(status.get_by_role("region", name="Task status table")).not_to_contain_text(
+        "gather-plain")
+    skipped = status.locator("details.iw-gv-skipped")
+    expect(skipped.locator("summary")).to_have_text(
+        re.compile(r"^\d+ folders? without output\.zip skipped$"))
+    folded = skipped.get_by_role("region", name="Skipped folders")
+    expect(folded).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    status.screenshot(path=str(ARTIFACTS / "gather-skipped-folded.png"))
+    skipped.locator("summary").click()
+    expect(folded).to_contain_text("no archive gather-plain/output.zip")
+    status.screenshot(path=str(ARTIFACTS / "gather-skipped-open.png"))
+    expect(folded.locator("td.iw-gv-status-skipped").first).to_have_text("skipped")
     expect(widget.get_by_role("status").first).to_contain_text(f"{len(expected)} found")
 
     # The table, a page at a time.

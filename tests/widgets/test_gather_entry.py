@@ -1,7 +1,9 @@
-""""Gather from all tasks" from the StorageBrowser and the ZipExplorer, over real HTTP.
+""""Gather from all tasks" (or from the selected tasks) from the StorageBrowser and the
+ZipExplorer, over real HTTP.
 
-The pattern a member path becomes, the errors for what cannot be gathered, and the
-`gather_view` trait that the view shows in a panel (and Close empties).
+The pattern a member path becomes, the errors for what cannot be gathered, the `gather_view`
+trait that the view shows in a panel (and Close empties), the task folders named by the
+view (checked), and the selection a member preview offers to gather from.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from inductiva_widgets import GatherView, StorageBrowser, ZipExplorer
 from inductiva_widgets.demo import seed_demo
 from inductiva_widgets.server.config import ServerConfig, user_id_for
 from inductiva_widgets.server.runner import start_in_thread
-from inductiva_widgets.widgets.gather_entry import task_pattern
+from inductiva_widgets.widgets.gather_entry import MAX_TASKS, task_pattern, task_sources
 
 KEY = "gather-entry-key"
 GAUGES = "artifacts/results/gauges.csv"
@@ -139,3 +141,122 @@ def test_zip_explorer_gathers_a_member_by_its_short_name(storage):
     assert "not a task archive" in reply["error"]["message"]
     missing = explorer.call("open_gather", {"member": "nope.csv"})
     assert missing["error"]["type"] == "NotFoundError"
+
+
+# -- "Gather from the N selected tasks" ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "tasks", "sources", "member"), [
+    ("runs/t1/output.zip/x.csv", ["runs/t1", "/runs/t3/", "runs/t1"], ["runs/t1", "runs/t3"],
+     "x.csv"),
+    ("t1/input.zip/sim/INPUT", ["t2", "t1"], ["t2/input.zip", "t1/input.zip"], "sim/INPUT"),
+    ("t1/output.zip/x.csv", ("t9",), ["t9"], "x.csv"),  # need not hold the member's own task
+])
+def test_task_sources_names_the_tasks_beside_the_member(path, tasks, sources, member):
+    assert task_sources(path, tasks) == (sources, member)
+
+
+@pytest.mark.parametrize(("tasks", "words"), [
+    ("runs/t2", "must be a list"),
+    (None, "must be a list"),
+    (["runs/t2", 3], "must be a list"),
+    ([["runs/t2"]], "must be a list"),
+    ([], "is empty"),
+    ([f"runs/t{i}" for i in range(MAX_TASKS + 1)], "at most 1,000"),
+    (["runs/../t2"], r"tasks\[0\]: invalid task folder: '\.\.' segments"),
+    (["runs/t2", ""], r"tasks\[1\]"),
+    (["runs/" + "x" * 5000], "longer than 1024 characters"),
+    (["runs/t2/output.zip"], "is an archive or inside one"),
+    (["runs/t2.zip/sub"], "is an archive or inside one"),
+    (["other/t2"], "is not beside runs/t1: the tasks must be folders in runs/"),
+    (["runs/t2/deeper"], "is not beside runs/t1"),
+    (["t2"], "is not beside runs/t1"),
+])
+def test_task_sources_refuses_hostile_lists_in_words(tasks, words):
+    with pytest.raises(st.InvalidArgumentError, match=words) as caught:
+        task_sources("runs/t1/output.zip/x.csv", tasks)
+    assert len(str(caught.value)) < 200  # a hostile path is not echoed whole
+
+
+def test_task_sources_checks_the_member_path_too():
+    with pytest.raises(st.InvalidArgumentError, match="not a task archive"):
+        task_sources("data/bundle.zip/notes.txt", ["data"])
+    with pytest.raises(st.InvalidArgumentError, match="at the root"):
+        task_sources("t1/output.zip/x.csv", ["runs/t2"])
+
+
+def test_browser_gathers_from_the_selected_tasks_only(storage):
+    client, with_gauges = storage
+    browser = StorageBrowser(client=client)
+    chosen = [with_gauges[3], with_gauges[1], with_gauges[4]]
+    view = browser.gather(f"{with_gauges[1]}/output.zip/{GAUGES}", tasks=chosen)
+    assert browser.gather_view is view and browser.gather_title == \
+        "Gathered from 3 selected tasks"
+    assert view.pattern == f"3 tasks · {GAUGES}"
+    assert f"storage.gather({chosen!r}, member={GAUGES!r})" in view.code
+    summary = ok(view.call("run"))
+    assert [s["task"] for s in summary["status"]] == chosen
+    assert sorted(view.frame["task"].unique()) == sorted(chosen)
+
+    # All tasks again: the title says so.
+    browser.gather(f"{with_gauges[0]}/output.zip/{GAUGES}")
+    assert browser.gather_title == "Gathered from all tasks"
+
+    # The view's call; what it sends is checked, and a refusal leaves no panel.
+    reply = ok(browser.call("open_gather", {"path": f"runs/{with_gauges[0]}/output.zip/{GAUGES}",
+                                            "tasks": [f"runs/{with_gauges[1]}"]}))
+    assert reply["pattern"] == f"1 task · {GAUGES}"
+    assert browser.gather_title == "Gathered from 1 selected task"
+    browser.close_gather()
+    for tasks in (["../x"], [f"runs/{with_gauges[0]}", "data"], "runs", [{"a": 1}]):
+        bad = browser.call("open_gather", {"path": f"runs/{with_gauges[0]}/output.zip/{GAUGES}",
+                                           "tasks": tasks})
+        assert bad["error"]["type"] == "InvalidArgumentError", tasks
+        assert browser.gather_view is None
+
+
+def test_the_selection_is_offered_while_the_user_stays_beside_it(storage):
+    client, with_gauges = storage
+    browser = StorageBrowser(client=client)
+    ok(browser.call("page", {"path": "/"}))  # the rows sent say which paths are folders
+    chosen = with_gauges[:3]
+    browser.selected = chosen
+    browser.selected = [chosen[1]]  # the first click of the double click that opens it
+    browser.path = f"{chosen[1]}/output.zip/artifacts/results"
+    reply = ok(browser.call("preview", {"archive": f"{chosen[1]}/output.zip",
+                                        "member": GAUGES}))
+    assert reply["gather_selected"] == {"path": f"{chosen[1]}/output.zip/{GAUGES}",
+                                        "tasks": chosen}
+    # A task that was not selected is offered nothing; nor is another archive's member.
+    other = ok(browser.call("preview", {"archive": f"{with_gauges[4]}/output.zip",
+                                        "member": GAUGES}))
+    assert "gather_selected" not in other
+    # Selecting members inside the archive leaves the memory alone.
+    browser.selected = [f"{chosen[1]}/output.zip/{GAUGES}", f"{chosen[1]}/output.zip/x"]
+    assert browser._gather_tasks.tasks == chosen
+    # Its offer is what `open_gather` takes.
+    assert ok(browser.call("open_gather", reply["gather_selected"]))["pattern"] == \
+        f"3 tasks · {GAUGES}"
+    browser.close_gather()
+
+    # Into runs/ (still under the root, the folders' parent), then two of its tasks.
+    browser.path = "runs"
+    assert browser._gather_tasks.tasks == chosen
+    ok(browser.call("page", {"path": "runs"}))
+    browser.selected = [f"runs/{t}" for t in with_gauges[:2]]
+    assert browser._gather_tasks.tasks == [f"runs/{t}" for t in with_gauges[:2]]
+    # Back at the root: outside runs/, forgotten.
+    browser.path = "/"
+    assert browser._gather_tasks.tasks == []
+    # Files and folders together, or rows never sent, are no task selection.
+    browser.selected = [chosen[0], "data/bundle.zip"]
+    assert browser._gather_tasks.tasks == []
+    browser.selected = ["never-listed-a", "never-listed-b"]
+    assert browser._gather_tasks.tasks == []
+
+
+def test_member_calls_are_written_once():
+    for widget in (StorageBrowser, ZipExplorer):
+        names = widget._rpc_names()
+        assert {"member_frame", "download_member", "preview", "open_gather"} <= names
+        assert "member_frame" not in vars(widget) and "download_member" not in vars(widget)

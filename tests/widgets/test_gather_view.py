@@ -29,8 +29,11 @@ def test_gather_then_status_pages_and_series(demo):
     assert summary["numeric"] == ["time_s", "eta_x10", "eta_x20", "eta_x30", "u_x20"]
     found = [s for s in summary["status"] if s["status"] == "found"]
     assert len(found) == len(SWEEP_HEIGHTS) + 1  # the sweep and the other SWASH run
-    missing = {s["task"]: s["detail"] for s in summary["status"] if s["status"] == "missing"}
-    assert "no archive datasets/output.zip" in missing["datasets"]
+    # A folder with no archive at all is no task: a row of its own, counted apart.
+    skipped = {s["task"]: s["detail"] for s in summary["status"] if s["status"] == "skipped"}
+    assert skipped == {"datasets": "no archive datasets/output.zip"}
+    assert summary["skipped"] == "1 folder without output.zip skipped"
+    assert view.result.skipped == ["datasets"] and "datasets" not in view.result.missing
     assert summary["rows_total"] == len(view.frame) == sum(s["rows"] for s in found)
 
     page = ok(view.call("rows", {"offset": 10, "limit": 5000}))
@@ -49,7 +52,8 @@ def test_gather_then_status_pages_and_series(demo):
         assert min(line["y"]) == rows["eta_x30"].min()
         assert line["x"] == sorted(line["x"])
         assert (line["x"][0], line["x"][-1]) == (rows["time_s"].iloc[0], rows["time_s"].iloc[-1])
-    assert summary["summary"].startswith(f"{len(tasks)} tasks: {len(found)} found, ")
+    assert summary["summary"].startswith(f"{len(tasks) - 1} tasks: {len(found)} found, ")
+    assert " · 1 folder without output.zip skipped · " in summary["summary"]
     assert view.call("series", {"y": "nope"})["error"]["type"] == "InvalidArgumentError"
 
     opened = ok(view.call("open_frame"))

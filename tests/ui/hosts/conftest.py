@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from inductiva_widgets._processes import stop_process
+from inductiva_widgets.processes import stop_process
 
 from ..conftest import KEY, TOKEN, _free_port, region_path, write_notebook
 
