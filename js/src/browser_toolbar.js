@@ -1,22 +1,13 @@
 // The StorageBrowser's three bars: the header (usage, folder sizes, region), the toolbar
 // (up, breadcrumbs, filter, search, refresh) and the action bar (buttons on the selection,
 // the status line). It owns their elements and listeners; what a control does is the view's.
+// The breadcrumbs (crumb_bar.js) and the action bar (action_bar.js) fit themselves to
+// their width, folding what does not fit into a menu.
 import { clear, h } from "./dom.js";
 import { newToken } from "./rpc.js";
-import { crumbs, exactBytes, formatBytes, formatCost } from "./format.js";
-
-/** The action bar's buttons: [action, accessible name, text, title]. */
-const ACTIONS = [
-  ["download", "Download selected", "Download"],
-  ["save", "Save to my computer", "Save to my computer", "Your browser downloads the file directly"],
-  ["upload", "Upload", "Upload"],
-  ["url", "Upload from URL", "From URL"],
-  ["export", "Export selected to S3", "Export…"],
-  ["operations", "Export operations", "Operations"],
-  ["delete", "Delete selected", "Delete"],
-  ["copy", "Copy selected to a folder", "Copy to…"],
-  ["copyPath", "Copy path", "Copy path"],
-];
+import { exactBytes, formatBytes, formatCost } from "./format.js";
+import { createActionBar } from "./action_bar.js";
+import { createCrumbBar } from "./crumb_bar.js";
 
 /**
  * @param {import("./lifecycle.js").Scope} parentScope
@@ -57,11 +48,6 @@ export function createToolbar(parentScope, { model, on }) {
   // -- toolbar ------------------------------------------------------------------------------
   const upButton = scope.h("button", { class: "iw-button", "aria-label": "Up one folder", title: "Up (Backspace)",
     onclick: () => on.up() }, "↑");
-  const crumbBar = h("nav", { class: "iw-crumbs", "aria-label": "Breadcrumbs" });
-  scope.listen(crumbBar, "click", (e) => {
-    const crumb = e.target.closest("[data-path]");
-    if (crumb) on.crumb(crumb.dataset.path);
-  });
   let cancelFilter = null;
   const filterBox = scope.h("input", { class: "iw-input", type: "search", placeholder: "Filter this folder (/)",
     "aria-label": "Filter this folder", oninput: () => {
@@ -84,56 +70,33 @@ export function createToolbar(parentScope, { model, on }) {
   archivesToggle, h("span", { class: "iw-long" }, "Look inside archives"), h("span", { class: "iw-short" }, "In archives"));
   // Two groups that wrap as wholes: the folder (Up, breadcrumbs that shrink first, Refresh:
   // never alone on a line), then the finders.
-  const toolbar = h("div", { class: "iw-toolbar" }, h("div", { class: "iw-toolbar-path" }, upButton, crumbBar,
-    scope.h("button", { class: "iw-button", "aria-label": "Refresh", title: "Refresh", onclick: () => on.refresh() }, "⟳ Refresh")),
+  const toolbar = h("div", { class: "iw-toolbar" });
+  const crumbBar = createCrumbBar(scope, { menuHost: toolbar, onCrumb: (path) => on.crumb(path) });
+  toolbar.append(h("div", { class: "iw-toolbar-path" }, upButton, crumbBar.el,
+    scope.h("button", { class: "iw-button iw-refresh", "aria-label": "Refresh", title: "Refresh", onclick: () => on.refresh() },
+      "⟳", h("span", { class: "iw-long" }, " Refresh"))),
   h("div", { class: "iw-toolbar-find" }, filterBox, searchBox, scopeSelect,
     scope.h("button", { class: "iw-button", "aria-label": "Search", onclick: () => on.search(searchBox.value.trim()) }, "Search"),
     archivesLabel));
 
   function renderCrumbs(path) {
-    clear(crumbBar);
-    const parts = crumbs(path);
-    parts.forEach((c, i) => {
-      if (i) crumbBar.append(h("span", { class: "iw-crumb-sep", "aria-hidden": "true" }, "/"));
-      crumbBar.append(h("button", { class: "iw-crumb", "aria-label": `Go to ${c.name}`, title: c.path,
-        "aria-current": i === parts.length - 1 ? "location" : undefined, "data-path": c.path }, c.name));
-    });
+    // The scope select first: it takes room from the breadcrumbs, which are measured next.
     upButton.disabled = path === "/";
     scopeSelect.hidden = path === "/";
+    crumbBar.render(path);
   }
 
   // -- actions ------------------------------------------------------------------------------
-  const buttons = new Map(ACTIONS.map(([action, label, text, title]) => [action,
-    h("button", { class: `iw-button${action === "delete" ? " iw-danger" : ""}`, "aria-label": label, title,
-      "data-action": action }, text)]));
-  const selectionInfo = h("span", { class: "iw-selection", "aria-live": "polite" });
-  const statusBox = h("div", { class: "iw-status", role: "status", "aria-live": "polite" });
-  // The buttons are one group: narrow, they scroll sideways on one line above the status.
-  const actions = h("div", { class: "iw-actions" }, h("div", { class: "iw-action-buttons" }, ...buttons.values()),
-    selectionInfo, h("span", { class: "iw-spacer" }), statusBox);
-  scope.listen(actions, "click", (e) => {
-    const button = e.target.closest("[data-action]");
-    if (button && !button.disabled) on.action(button.dataset.action);
-  });
-
-  /** @param {{count: number, storedFile: boolean, canUpload: boolean}} s */
-  function renderSelection({ count, storedFile, canUpload }) {
-    selectionInfo.textContent = count ? `${count} selected` : "";
-    for (const name of ["delete", "copy", "copyPath", "download"]) buttons.get(name).disabled = count === 0;
-    // .zip archives open like folders but are files: they can be saved and exported.
-    buttons.get("save").disabled = !storedFile;
-    buttons.get("export").disabled = !storedFile;
-    buttons.get("upload").disabled = buttons.get("url").disabled = !canUpload;
-  }
+  const actionBar = createActionBar(scope, { onAction: (name) => on.action(name) });
 
   return {
     header,
     toolbar,
-    actions,
+    actions: actionBar.el,
     renderHeader,
     renderCrumbs,
-    renderSelection,
-    status(message) { statusBox.textContent = message; },
+    renderSelection: actionBar.renderSelection,
+    status: actionBar.status,
     focusFilter() { filterBox.focus(); },
     /** Whether searches look inside archives (the "Look inside archives" toggle). */
     insideArchives: () => archivesToggle.checked,

@@ -250,12 +250,27 @@ export function createTable(parentScope, { columns, label, rowHeight = 28, handl
   });
   scope.listen(body, "scroll", schedule, { passive: true });
   scope.listen(spacer, "keydown", (e) => handlers.onKey(e, total() ? focused : null));
+  // A click draws the rows anew, so the browser sends its dblclick to a row no longer in
+  // the page (past this listener): the second click of a pair is the double click. It acts
+  // on its mouseup, on the row under the pointer then: the rows may have been drawn anew
+  // between its mousedown and mouseup too (the preview pane shown or hidden by the first
+  // click changes the table's width, hence its columns), and a click whose mousedown row
+  // left the page never comes. A click of detail 2 without that mouseup still acts.
+  let pairDone = false;
+  scope.listen(spacer, "mouseup", (e) => {
+    if (e.button !== 0 || e.detail !== 2) return;
+    const hit = rowAt(e.target);
+    if (!hit) return;
+    pairDone = true;
+    handlers.onActivate(hit.index, hit.row);
+  });
   scope.listen(spacer, "click", (e) => {
+    const done = pairDone;
+    pairDone = false;
+    if (e.detail === 2 && done) return;
     const hit = rowAt(e.target);
     if (!hit) return;
     handlers.onClick(hit.index, hit.row, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
-    // A click draws the rows anew, so the browser sends its dblclick to a row no longer in
-    // the page (past this listener): the second click of a pair is the double click.
     if (e.detail === 2) handlers.onActivate(hit.index, hit.row);
   });
 

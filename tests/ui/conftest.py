@@ -125,6 +125,21 @@ def browser():
         chromium.close()
 
 
+def go_to_crumb(scope, name: str) -> None:
+    """Click the breadcrumb "Go to <name>", through the "…" menu when the crumbs are
+    collapsed and it is one of the hidden ones (`scope`: the page or a widget)."""
+    from playwright.sync_api import expect
+
+    crumb = scope.get_by_role("button", name=f"Go to {name}", exact=True)
+    more = scope.get_by_role("button", name="Show hidden folders")
+    expect(crumb.or_(more).first).to_be_visible()
+    if crumb.count():
+        crumb.first.click()
+        return
+    more.first.click()
+    scope.get_by_role("menuitem", name=f"Go to {name}", exact=True).click()
+
+
 def write_notebook(folder: Path, name: str, cells: list[str]) -> str:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",

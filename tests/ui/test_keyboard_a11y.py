@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, Notebook, region_path, write_notebook
+from .conftest import ARTIFACTS, Notebook, go_to_crumb, region_path, write_notebook
 
 pytestmark = pytest.mark.ui
 
@@ -229,7 +229,7 @@ def test_axe_finds_nothing_in_any_state(lab, page, kbd_folder):
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_role("button", name="Download selected")).to_be_focused()
 
-    page.get_by_role("button", name=f"Go to {FOLDER}").click()
+    go_to_crumb(page, FOLDER)
     page.get_by_label("Search all subfolders by name").fill("forty")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.get_by_text("1 match for")).to_be_visible(timeout=30_000)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, Notebook, write_notebook
+from .conftest import ARTIFACTS, Notebook, go_to_crumb, write_notebook
 from .test_keyboard_a11y import FOLDER, LONG_NAME, TASK_ID, seed_folder
 
 pytestmark = pytest.mark.ui
@@ -149,7 +149,7 @@ def test_names_costs_headers_resizing_and_widths(lab, page, layout_folder):
     assert pane["bottom"] <= table["top"] + 1, (pane, table)
     assert table["height"] >= 200, table
     shot(page, "layout-light-500.png")
-    page.get_by_role("button", name=f"Go to {FOLDER}").click()
+    go_to_crumb(page, FOLDER)
     expect(rows).to_have_count(4)
     check_headers(page)
     shown = grid(page).get_by_role("columnheader").all_inner_texts()
@@ -189,5 +189,14 @@ def test_usable_in_a_narrow_side_panel(lab, page, layout_folder):
     # Every row is whole: nothing is cut at the right edge of the panel.
     for cell in panel.locator(".iw-grid-head [role=columnheader]").all():
         assert box(cell)["right"] <= outer["right"] + 1
+    # The action bar does not scroll sideways: what does not fit is in "More actions".
+    buttons = panel.locator(".iw-action-buttons")
+    assert buttons.evaluate("g => g.scrollWidth - g.clientWidth") <= 1
+    more = panel.get_by_role("button", name="More actions")
+    if more.is_visible():
+        assert box(more)["right"] <= outer["right"] + 1
+    # The root's crumb and the current folder's are both in sight.
+    crumbs = box(panel.locator(".iw-crumbs"))
+    assert box(panel.get_by_role("button", name="Go to Storage"))["left"] >= crumbs["left"] - 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#jp-right-stack").screenshot(path=str(ARTIFACTS / "layout-sidebar.png"))

@@ -18,7 +18,7 @@ import zlib
 
 import pytest
 
-from .conftest import Notebook, region_path, write_notebook
+from .conftest import Notebook, go_to_crumb, region_path, write_notebook
 
 pytestmark = pytest.mark.ui
 
@@ -138,7 +138,7 @@ def test_search_finds_members_and_opens_them(lab, page, seeded):
                              timeout=30_000)
     expect(page.locator(".iw-browser .iw-alert")).to_be_hidden()
     # And from inside another archive (the task's input.zip), its own members.
-    page.get_by_role("button", name=f"Go to {TASK}").click()
+    go_to_crumb(page, TASK)
     grid(page).locator(f"[data-path='{TASK}/input.zip']").dblclick()
     expect(page.get_by_role("button", name="Go to input.zip")).to_be_visible()
     page.get_by_label("Search all subfolders by name").fill("params_ui")
