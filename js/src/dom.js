@@ -52,3 +52,21 @@ export function middleEllipsis([head, tail], { className = "iw-mid", title } = {
       h("span", { class: "iw-mid-head" }, head), tail ? h("span", { class: "iw-mid-tail" }, tail) : null),
     h("span", { class: "iw-sr" }, full));
 }
+
+/**
+ * Scroll `el` into view inside its nearest scrolling box only. `scrollIntoView` also
+ * scrolls every box around it (the notebook, the page): a tree following the table after
+ * a navigation would move the table under the pointer, between a user's two clicks.
+ */
+export function scrollIntoBox(el) {
+  if (!el) return;
+  for (let box = el.parentElement; box && box !== el.ownerDocument.body; box = box.parentElement) {
+    const overflow = box.ownerDocument.defaultView.getComputedStyle(box).overflowY;
+    if (overflow !== "auto" && overflow !== "scroll") continue;
+    const r = el.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    if (r.top < b.top) box.scrollTop -= b.top - r.top;
+    else if (r.bottom > b.bottom) box.scrollTop += Math.min(r.bottom - b.bottom, r.top - b.top);
+    return;
+  }
+}

@@ -2,7 +2,7 @@
 // keys follow the WAI-ARIA tree pattern. The StorageBrowser's folder tree and the
 // ZipExplorer's member tree are two configurations of it. All its listeners sit on the
 // tree element (delegated), so they are few, whatever the number of items.
-import { clear, h } from "./dom.js";
+import { clear, h, scrollIntoBox } from "./dom.js";
 
 /**
  * @typedef {{path: string, name: string, kind?: string}} TreeNode
@@ -228,7 +228,7 @@ export function createTree(parentScope, options) {
       selectedPath = path;
       await reveal(ancestors, path);
       if (selectedPath !== path) return; // the view moved on meanwhile
-      setSelected(path)?.querySelector(`:scope > .${o.rowClass}`)?.scrollIntoView?.({ block: "nearest" });
+      scrollIntoBox(setSelected(path)?.querySelector(`:scope > .${o.rowClass}`));
     },
     setSelected,
     dispose: () => scope.dispose(),

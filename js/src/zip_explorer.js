@@ -1,6 +1,6 @@
 // ZipExplorer view: the members of one remote ZIP archive as a tree | a preview of one member.
 // The tree is the shared tree component; sizes and compression methods are the replies'.
-import { h } from "./dom.js";
+import { h, scrollIntoBox } from "./dom.js";
 import { icon } from "./icons.js";
 import { Scope } from "./lifecycle.js";
 import { keepKeysInWidget } from "./keys.js";
@@ -202,7 +202,7 @@ function render({ model, el, host }) {
     selectedPath = name;
     const item = await tree.reveal(ancestors(name), name);
     tree.setSelected(name);
-    if (item) item.scrollIntoView({ block: "nearest" });
+    scrollIntoBox(item); // its own box only: the notebook around it stays put
     preview.show(archive(), name);
   }
 

@@ -7,6 +7,7 @@ the two clicks). Screenshots: test-artifacts/bars-*.png."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -267,6 +268,20 @@ def test_actions_fold_into_more_actions(lab, page, bar_folder):
         nb.set_theme("JupyterLab Light")
 
 
+def settled_box(locator, timeout: float = 5.0) -> dict:
+    """The element's box once it is laid out and has stopped moving (after going up, the
+    rows are drawn as the listing arrives: a box taken mid-way may be empty)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        now = box(locator)
+        if now["width"] > 0 and now == last:
+            return now
+        last = now
+        time.sleep(0.05)
+    raise AssertionError(f"the element never settled: {last}")
+
+
 def test_a_quick_double_click_on_an_unselected_row_opens_it(lab, page, bar_folder):
     nb = open_browser(lab, page, ROOT, "bars_dblclick.ipynb")
     expect = nb.expect
@@ -283,7 +298,7 @@ def test_a_quick_double_click_on_an_unselected_row_opens_it(lab, page, bar_folde
         for run in ("run-02", "run-03"):
             row = grid(page).locator(f"[data-path='{ROOT}/{run}']")
             expect(row).to_have_attribute("aria-selected", "false")
-            target = box(row.locator(".iw-col-name"))
+            target = settled_box(row.locator(".iw-col-name"))
             page.mouse.dblclick(target["left"] + min(40, target["width"] / 2),
                                 target["top"] + target["height"] / 2)
             expect(widget(page).locator(".iw-crumb[aria-current]")).to_have_text(run)
@@ -294,6 +309,9 @@ def test_a_quick_double_click_on_an_unselected_row_opens_it(lab, page, bar_folde
         # The action bar keeps its height whatever is selected, so the rows never move.
         grid(page).locator(f"[data-path='{ROOT}/run-01']").click()
         grid(page).locator(f"[data-path='{ROOT}/run-03']").click(modifiers=["Shift"])
+        # Measured once the view shows the new selection (not while it is still drawing it).
+        expect(grid(page).locator("[role=row][aria-selected=true]")).to_have_count(3)
+        expect(widget(page).get_by_text("3 selected")).to_be_visible()
         after = box(bar)["height"], box(grid(page).locator(f"[data-path='{ROOT}/run-02']"))["top"]
         assert abs(after[0] - before[0]) < 0.5 and abs(after[1] - before[1]) < 0.5, \
             (width, before, after)
