@@ -67,20 +67,7 @@ export function createActionBar(parentScope, { onAction }) {
     if (focused?.hidden) moreButton.focus();
   }
 
-  if (typeof ResizeObserver === "function") {
-    let width = -1;
-    let pending = null;
-    const observer = new ResizeObserver(() => {
-      if (pending || el.clientWidth === width) return;
-      pending = scope.frame(() => {
-        pending = null;
-        width = el.clientWidth;
-        fit();
-      });
-    });
-    observer.observe(el);
-    scope.add(() => observer.disconnect());
-  }
+  scope.onWidthChange(el, fit);
 
   /** @param {{count: number, storedFile: boolean, canUpload: boolean}} s */
   function renderSelection({ count, storedFile, canUpload }) {

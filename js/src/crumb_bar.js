@@ -83,22 +83,8 @@ export function createCrumbBar(parentScope, { menuHost, onCrumb }) {
   }
 
   // A width change (the sidebar dragged, the notebook resized, the search scope shown)
-  // measures again, once per frame.
-  if (typeof ResizeObserver === "function") {
-    let width = -1;
-    let pending = null;
-    const observer = new ResizeObserver(() => {
-      if (pending || menuHost.clientWidth === width) return;
-      pending = scope.frame(() => {
-        pending = null;
-        width = menuHost.clientWidth;
-        fit();
-      });
-    });
-    // The bar, not the crumbs: their own width follows what they show.
-    observer.observe(menuHost);
-    scope.add(() => observer.disconnect());
-  }
+  // measures again. The bar's, not the crumbs': their own width follows what they show.
+  scope.onWidthChange(menuHost, () => fit());
 
   return {
     el,

@@ -63,6 +63,27 @@ export class Scope {
     return cancel;
   }
 
+  /**
+   * `fn()` in the next animation frame after `el`'s width changes (at most once a frame),
+   * until teardown: a bar that fits its content to its width measures again. Nothing where
+   * ResizeObserver is missing (the first fit is the caller's).
+   */
+  onWidthChange(el, fn) {
+    if (typeof ResizeObserver !== "function") return;
+    let width = -1;
+    let pending = null;
+    const observer = new ResizeObserver(() => {
+      if (pending || el.clientWidth === width) return;
+      pending = this.frame(() => {
+        pending = null;
+        width = el.clientWidth;
+        fn();
+      });
+    });
+    observer.observe(el);
+    this.add(() => observer.disconnect());
+  }
+
   /** A scope torn down with this one, or earlier on its own (a dialog, a list's rows). */
   child() {
     const scope = new Scope();

@@ -27,15 +27,13 @@ export function createPreviewGather(scope, { rpc, onGather, before, onError }) {
   const selectedButton = scope.h("button", { class: "iw-button iw-preview-gather", hidden: true,
     title: "Read this member from the task folders selected in the table, as one table",
     onclick: () => gather(offer) }, "");
-  // Side by side, wrapping when narrow; the row goes when neither is offered.
-  const el = h("div", { class: "iw-preview-gathers", style: { display: "none", flexWrap: "wrap", gap: "6px" } },
-    allButton, selectedButton);
+  // Side by side, wrapping when narrow (CSS); the row goes when neither is offered.
+  const el = h("div", { class: "iw-preview-gathers", hidden: true }, allButton, selectedButton);
 
   function sync() {
     selectedButton.hidden = !offer;
     if (offer) selectedButton.textContent = selectedLabel(offer.tasks.length);
     el.hidden = allButton.hidden && selectedButton.hidden;
-    el.style.display = el.hidden ? "none" : "flex";
   }
 
   async function gather(selected) {
